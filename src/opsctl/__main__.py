@@ -1,0 +1,5 @@
+"""Allow ``python -m opsctl``."""
+
+from opsctl.cli.main import main
+
+main()

@@ -1,0 +1,121 @@
+"""The frameworks a command can see: built-ins, overridden by a workspace's own."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsctl.errors import DefinitionError, Diagnostic, UsageError
+from opsctl.loader import load_framework, locate, read_text
+from opsctl.model import BUILTIN_ROLES, Framework
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """A folder shipped with opsctl (``frameworks`` or ``templates``).
+
+    An installed wheel carries it inside the package; a source checkout keeps
+    it at the top of the repository.
+    """
+    installed = _PACKAGE_DIR / "_data" / name
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parents[1] / name
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A framework with the file it came from."""
+
+    framework: Framework
+    path: Path
+    builtin: bool
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every framework by id, in a stable order."""
+
+    entries: dict[str, Entry]
+
+    def get(self, framework_id: str) -> Entry:
+        """The framework with this id, or a UsageError listing the known ones."""
+        try:
+            return self.entries[framework_id]
+        except KeyError:
+            known = ", ".join(sorted(self.entries))
+            raise UsageError(f"unknown framework '{framework_id}' (known: {known})") from None
+
+    def frameworks(self) -> list[Framework]:
+        """The frameworks, sorted by id."""
+        return [self.entries[key].framework for key in sorted(self.entries)]
+
+
+def framework_files(folder: Path) -> list[Path]:
+    """The definition files of a folder, in name order."""
+    if not folder.is_dir():
+        return []
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def load_files(
+    paths: Iterable[Path], roles: Collection[str] = BUILTIN_ROLES
+) -> tuple[list[tuple[Path, Framework]], list[Diagnostic]]:
+    """Load many files, gathering every file's errors instead of stopping at the first."""
+    loaded: list[tuple[Path, Framework]] = []
+    diagnostics: list[Diagnostic] = []
+    for path in paths:
+        try:
+            loaded.append((path, load_framework(path, roles)))
+        except DefinitionError as exc:
+            diagnostics.extend(exc.diagnostics)
+    return loaded, diagnostics
+
+
+def _duplicate_ids(loaded: list[tuple[Path, Framework]]) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    first: dict[str, Path] = {}
+    for path, framework in loaded:
+        if framework.id in first:
+            message = f"duplicate framework id '{framework.id}' (also in {first[framework.id]})"
+            diagnostics.extend(locate(read_text(path), path, [(("id",), message)]))
+        first.setdefault(framework.id, path)
+    return diagnostics
+
+
+def _duplicate_metrics(entries: dict[str, Entry]) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    owner: dict[str, str] = {}
+    for key in sorted(entries):
+        entry = entries[key]
+        for index, metric in enumerate(entry.framework.metrics):
+            if metric.id in owner:
+                message = f"metric id '{metric.id}' is already declared by '{owner[metric.id]}'"
+                problem = (("metrics", index, "id"), message)
+                diagnostics.extend(locate(read_text(entry.path), entry.path, [problem]))
+            owner.setdefault(metric.id, entry.framework.id)
+    return diagnostics
+
+
+def load_catalog(
+    workspace_frameworks: Path | None = None, roles: Collection[str] = BUILTIN_ROLES
+) -> Catalog:
+    """Built-in frameworks plus a workspace's, which replace built-ins with the same id."""
+    entries: dict[str, Entry] = {}
+    diagnostics: list[Diagnostic] = []
+    sources = [(data_dir("frameworks"), True)]
+    if workspace_frameworks is not None:
+        sources.append((workspace_frameworks, False))
+    for folder, builtin in sources:
+        loaded, problems = load_files(framework_files(folder), roles)
+        diagnostics.extend(problems)
+        diagnostics.extend(_duplicate_ids(loaded))
+        for path, framework in loaded:
+            entries[framework.id] = Entry(framework, path, builtin)
+    if not diagnostics:
+        diagnostics.extend(_duplicate_metrics(entries))
+    if diagnostics:
+        raise DefinitionError(diagnostics)
+    return Catalog(entries)

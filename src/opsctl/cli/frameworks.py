@@ -1,0 +1,96 @@
+"""``opsctl frameworks``: list the frameworks and show one as a tree."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json
+from opsctl.cli.state import catalog
+from opsctl.model import Framework
+
+app = typer.Typer(no_args_is_help=True, help="List the frameworks and show their phases.")
+
+
+def _summary(framework: Framework) -> dict[str, object]:
+    return {
+        "id": framework.id,
+        "title": framework.title,
+        "area": framework.area,
+        "phases": len(framework.phases),
+        "items": framework.item_count(),
+        "metrics": [metric.id for metric in framework.metrics],
+    }
+
+
+@app.command("list")
+def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
+    """List every framework: id, title, area, phases, items and KPIs.
+
+    Built-in frameworks come first; a workspace's own files replace a
+    built-in with the same id.
+
+    Example: opsctl frameworks list --format json
+    """
+    entries = catalog().entries
+    if output_format is OutputFormat.JSON:
+        rows = []
+        for key in sorted(entries):
+            row = _summary(entries[key].framework)
+            row["source"] = "builtin" if entries[key].builtin else str(entries[key].path)
+            rows.append(row)
+        emit_json("frameworks", {"frameworks": rows})
+        return
+    table = Table(box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title")
+    table.add_column("area")
+    for numeric in ("phases", "items", "KPIs"):
+        table.add_column(numeric, justify="right")
+    for key in sorted(entries):
+        framework = entries[key].framework
+        table.add_row(
+            framework.id,
+            framework.title,
+            framework.area.removesuffix(" Framework"),
+            str(len(framework.phases)),
+            str(framework.item_count()),
+            str(len(framework.metrics)),
+        )
+    console().print(table)
+
+
+@app.command("show")
+def show_framework(framework_id: str, output_format: OutputFormat = FormatOption) -> None:
+    """Show one framework as a tree of phases, items, gates and KPIs.
+
+    Example: opsctl frameworks show release-management
+    """
+    entry = catalog().get(framework_id)
+    framework = entry.framework
+    if output_format is OutputFormat.JSON:
+        emit_json(
+            "framework",
+            {"framework": framework.model_dump(mode="json"), "source": str(entry.path)},
+        )
+        return
+    tree = Tree(f"[bold]{framework.title}[/] ({framework.id}) - {framework.area}")
+    tree.add(framework.summary)
+    for number, phase in enumerate(framework.phases, start=1):
+        branch = tree.add(f"[bold]{number}. {phase.title}[/] [dim]({phase.id})[/]")
+        for item in phase.items:
+            optional = "" if item.required else " [dim](optional)[/]"
+            branch.add(f"[ ] {item.title}{optional} [dim]{phase.id}/{item.id} - {item.owner}[/]")
+        if phase.gate.approvals:
+            branch.add(f"[yellow]gate: sign-off by {', '.join(phase.gate.approvals)}[/]")
+    if framework.metrics:
+        kpis = tree.add("[bold]KPIs[/]")
+        for metric in framework.metrics:
+            kpis.add(
+                f"{metric.title} ({metric.id}): {metric.direction.value} is better, "
+                f"target +{metric.target_improvement_pct:g}% ({metric.unit})"
+            )
+    if framework.review:
+        tree.add("reviews: " + ", ".join(review.title for review in framework.review))
+    console().print(tree)

@@ -1,0 +1,92 @@
+"""The ``opsctl`` entry point: global options, command registration, error handling."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from opsctl import __version__
+from opsctl.cli import frameworks, validate
+from opsctl.cli.output import err_console
+from opsctl.cli.state import options, reset
+from opsctl.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, OpsctlError
+
+app = typer.Typer(
+    name="opsctl",
+    help=(
+        "Run your product-operations framework: guided checklists, gates with "
+        "sign-offs, CI checks and review reports.\n\n"
+        "Example: opsctl frameworks list"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"opsctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    workspace: Path | None = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        envvar="OPSCTL_WORKSPACE",
+        help="Folder holding .opsctl/ (default: search upwards from here).",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Run your product-operations framework from the terminal and from CI."""
+    reset()
+    options.workspace = workspace
+    options.debug = debug
+
+
+app.add_typer(frameworks.app, name="frameworks")
+app.command()(validate.validate)
+app.command()(validate.schema)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and turn every error into one line and a documented exit code.
+
+    Typer reports usage errors itself (exit 2); opsctl's own errors carry
+    their exit code; anything else is a bug, reported without a traceback
+    unless ``--debug`` is given.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="opsctl")
+    except OpsctlError as exc:
+        if debug:
+            raise
+        err_console().print(f"opsctl: error: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console().print("opsctl: interrupted", markup=False)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FAILED)
+    except Exception as exc:
+        if debug:
+            raise
+        err_console().print(
+            f"opsctl: internal error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback, and please report it)",
+            markup=False,
+        )
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,58 @@
+"""Printing results: Rich for people, versioned JSON for programs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from typing import Any
+
+import typer
+from rich.console import Console
+
+JSON_VERSION = 1
+PIPE_WIDTH = 120
+"""Tables written to a pipe or file are not squeezed into 80 columns."""
+
+
+class OutputFormat(str, Enum):
+    """How a read command prints its result."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+FormatOption = typer.Option(
+    OutputFormat.TEXT, "--format", "-f", help="text for people, json for programs."
+)
+
+_console: Console | None = None
+_err_console: Console | None = None
+
+
+def console() -> Console:
+    """The stdout console; colour follows the terminal and NO_COLOR."""
+    global _console
+    if _console is None:
+        _console = Console(highlight=False)
+        if not _console.is_terminal:
+            _console.width = max(_console.width, PIPE_WIDTH)
+    return _console
+
+
+def err_console() -> Console:
+    """The stderr console, for warnings and errors."""
+    global _err_console
+    if _err_console is None:
+        _err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _err_console
+
+
+def dumps(document: Any) -> str:
+    """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def emit_json(kind: str, payload: dict[str, Any]) -> None:
+    """Print a versioned JSON document: ``{"kind": ..., "version": 1, ...}``."""
+    sys.stdout.write(dumps({"kind": kind, "version": JSON_VERSION, **payload}))

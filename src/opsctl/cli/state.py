@@ -1,0 +1,62 @@
+"""What every command shares: the global options, the workspace and the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from opsctl.catalog import Catalog, load_catalog
+from opsctl.errors import UsageError
+from opsctl.workspace import DIRNAME, Workspace, find_workspace
+
+
+@dataclass
+class Options:
+    """Global options, set once by the root callback."""
+
+    workspace: Path | None = None
+    debug: bool = False
+
+
+options = Options()
+
+
+@cache
+def workspace_or_none() -> Workspace | None:
+    """The workspace in effect, if there is one."""
+    return find_workspace(Path.cwd(), options.workspace)
+
+
+def workspace() -> Workspace:
+    """The workspace in effect, or a UsageError saying how to create one."""
+    found = workspace_or_none()
+    if found is None:
+        raise UsageError(
+            f"not inside an opsctl workspace (no {DIRNAME}/ here or in any parent folder); "
+            "run 'opsctl init' to create one, or pass --workspace PATH"
+        )
+    return found
+
+
+@cache
+def roles() -> tuple[str, ...]:
+    """Every role known here: built-in plus the workspace's."""
+    found = workspace_or_none()
+    from opsctl.model import BUILTIN_ROLES
+
+    return found.config().all_roles() if found else BUILTIN_ROLES
+
+
+@cache
+def catalog() -> Catalog:
+    """Built-in frameworks and the workspace's own."""
+    found = workspace_or_none()
+    return load_catalog(found.frameworks_dir if found else None, roles())
+
+
+def reset() -> None:
+    """Forget cached state (each CLI invocation, and tests, start clean)."""
+    workspace_or_none.cache_clear()
+    roles.cache_clear()
+    catalog.cache_clear()

@@ -1,0 +1,72 @@
+"""The error types of opsctl, each carrying the exit code the CLI reports.
+
+Core modules raise these; the CLI catches them once, prints their message
+and exits with their code. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""A check failed: incomplete items, an unmet gate, an overdue review."""
+EXIT_USAGE = 2
+"""Bad input: a malformed file, an unknown run or item, a corrupt store, a wrong flag."""
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+"""A bug in opsctl (EX_SOFTWARE)."""
+
+
+class OpsctlError(Exception):
+    """Base of every error a user can cause; ``str()`` is the one line to show."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(OpsctlError):
+    """The command was asked for something that does not exist or is not allowed."""
+
+
+class Interrupted(OpsctlError):
+    """The user pressed Ctrl-C; what was recorded before stays recorded."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class CheckFailed(OpsctlError):
+    """A rule the user asked opsctl to enforce does not hold (exit 1)."""
+
+    exit_code = EXIT_FAILED
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in one file, placed like a compiler places it."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        place = self.path
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{place}:{field} {self.message}"
+
+
+class DefinitionError(OpsctlError):
+    """One or more framework files are invalid; every problem is listed."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(diagnostic) for diagnostic in diagnostics))
+
+
+class StoreError(OpsctlError):
+    """A store file cannot be read or trusted; it is left untouched."""

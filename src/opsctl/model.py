@@ -1,0 +1,300 @@
+"""Pydantic models of a framework definition, and the checks across its parts.
+
+A framework is what a team runs: ordered phases of checklist items, a gate
+per phase, the KPIs it moves and the review cycles it is held to. The models
+check shape and types; :func:`reference_errors` checks what the shape alone
+cannot (unique ids, declared roles, gates naming real items).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BUILTIN_ROLES: tuple[str, ...] = (
+    "product-director",
+    "product-manager",
+    "operations",
+    "development",
+    "qa",
+)
+"""The roles the seed names; a workspace may declare more in its config."""
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[
+    str,
+    Field(pattern=SLUG_PATTERN, min_length=1, max_length=64, examples=["release-management"]),
+]
+RoleName = Annotated[
+    str,
+    Field(
+        pattern=SLUG_PATTERN,
+        max_length=64,
+        description="A declared role: " + ", ".join(BUILTIN_ROLES) + " or one from the workspace.",
+        examples=list(BUILTIN_ROLES),
+    ),
+]
+Text = Annotated[str, Field(min_length=1)]
+ClauseList = Annotated[
+    list[Text],
+    Field(description="Names of the seed clauses this part implements, for traceability."),
+]
+
+Loc = tuple[str | int, ...]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvidenceKind(str, Enum):
+    """What proof an item asks for when it is marked done."""
+
+    NONE = "none"
+    LINK = "link"
+    FILE = "file"
+    TEXT = "text"
+
+
+class Direction(str, Enum):
+    """Which way a KPI improves."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Cadence(str, Enum):
+    """How often a review happens."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class FileCheck(_Strict):
+    """Passes when a path or glob, relative to the repository root, matches a file."""
+
+    kind: Literal["file"]
+    path: Text
+
+
+class CommandCheck(_Strict):
+    """Passes when a command (an argv list, never a shell line) exits 0 in time."""
+
+    kind: Literal["command"]
+    argv: Annotated[list[Text], Field(min_length=1)]
+    timeout: Annotated[float, Field(gt=0, le=86_400)] = 600
+
+
+class MetricCheck(_Strict):
+    """Passes when the latest reading of a KPI meets a threshold in its direction."""
+
+    kind: Literal["metric"]
+    metric: Slug
+    threshold: float
+
+
+Check = Annotated[FileCheck | CommandCheck | MetricCheck, Field(discriminator="kind")]
+
+
+class Item(_Strict):
+    """One checkable statement of a phase's checklist."""
+
+    id: Slug
+    title: Text
+    help: Text = Field(description="What done looks like, for the person ticking it.")
+    owner: RoleName
+    required: bool = True
+    evidence: EvidenceKind = EvidenceKind.NONE
+    check: Check | None = Field(
+        default=None, description="How the item is verified automatically (opsctl check)."
+    )
+    satisfies: ClauseList = []
+
+
+class Gate(_Strict):
+    """What must hold to leave a phase."""
+
+    items: list[Slug] | None = Field(
+        default=None,
+        description="Items that must be complete; omitted means every required item.",
+    )
+    approvals: list[RoleName] = Field(
+        default=[], description="Roles that must sign off before the phase is left."
+    )
+
+
+class Phase(_Strict):
+    """An ordered step of a framework, with its checklist and gate."""
+
+    id: Slug
+    title: Text
+    summary: str = ""
+    items: Annotated[list[Item], Field(min_length=1)]
+    gate: Gate = Gate()
+    satisfies: ClauseList = []
+
+    def gate_items(self) -> list[Item]:
+        """The items that must be complete to pass this phase's gate."""
+        if self.gate.items is None:
+            return [item for item in self.items if item.required]
+        wanted = set(self.gate.items)
+        return [item for item in self.items if item.id in wanted]
+
+
+class Metric(_Strict):
+    """A KPI the framework is expected to move, with its improvement target."""
+
+    id: Slug
+    title: Text
+    unit: Text
+    direction: Direction
+    target_improvement_pct: Annotated[float, Field(gt=0, le=1000)] = Field(
+        description="Improvement over the baseline that counts as success, in percent."
+    )
+    help: str = ""
+    satisfies: ClauseList = []
+
+
+class Review(_Strict):
+    """A review cycle the framework is held to."""
+
+    cadence: Cadence
+    title: Text
+    help: str = ""
+
+
+class Framework(_Strict):
+    """A framework definition: one YAML file."""
+
+    id: Slug
+    title: Text
+    area: Text = Field(description="The part of the operating model this belongs to.")
+    summary: Text
+    level: str = ""
+    audience: list[RoleName] = []
+    review: list[Review] = []
+    approval: RoleName | None = Field(
+        default=None, description="The role that signs off the framework's use."
+    )
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    metrics: list[Metric] = []
+    satisfies: ClauseList = []
+
+    def phase(self, phase_id: str) -> Phase | None:
+        """The phase with this id, if any."""
+        return next((phase for phase in self.phases if phase.id == phase_id), None)
+
+    def iter_items(self) -> Iterator[tuple[Phase, Item]]:
+        """Every item with its phase, in order."""
+        for phase in self.phases:
+            for item in phase.items:
+                yield phase, item
+
+    def item_count(self) -> int:
+        """How many checklist items the framework has in all."""
+        return sum(len(phase.items) for phase in self.phases)
+
+    def clauses(self) -> set[str]:
+        """Every seed clause named by the framework or one of its parts."""
+        names = set(self.satisfies)
+        for phase in self.phases:
+            names.update(phase.satisfies)
+            for item in phase.items:
+                names.update(item.satisfies)
+        for metric in self.metrics:
+            names.update(metric.satisfies)
+        return names
+
+
+def _duplicates(ids: list[str], loc_of: list[Loc], what: str) -> Iterator[tuple[Loc, str]]:
+    seen: set[str] = set()
+    for ident, loc in zip(ids, loc_of, strict=True):
+        if ident in seen:
+            yield loc, f"duplicate {what} id '{ident}'"
+        seen.add(ident)
+
+
+def _role_error(role: str, roles: Collection[str]) -> str | None:
+    if role in roles:
+        return None
+    return f"unknown role '{role}' (known: {', '.join(sorted(roles))})"
+
+
+def _role_refs(framework: Framework) -> Iterator[tuple[Loc, str]]:
+    for index, role in enumerate(framework.audience):
+        yield ("audience", index), role
+    if framework.approval is not None:
+        yield ("approval",), framework.approval
+    for p_index, phase in enumerate(framework.phases):
+        for i_index, item in enumerate(phase.items):
+            yield ("phases", p_index, "items", i_index, "owner"), item.owner
+        for a_index, role in enumerate(phase.gate.approvals):
+            yield ("phases", p_index, "gate", "approvals", a_index), role
+
+
+def reference_errors(
+    framework: Framework, roles: Collection[str] = BUILTIN_ROLES
+) -> list[tuple[Loc, str]]:
+    """Problems across parts of a framework, each with the field path it concerns.
+
+    Kept apart from the models so every problem of a file is reported at once,
+    each at its own field, rather than the first one aborting validation.
+    """
+    errors: list[tuple[Loc, str]] = []
+    errors.extend(
+        _duplicates(
+            [phase.id for phase in framework.phases],
+            [("phases", index, "id") for index in range(len(framework.phases))],
+            "phase",
+        )
+    )
+    for p_index, phase in enumerate(framework.phases):
+        base: Loc = ("phases", p_index)
+        errors.extend(
+            _duplicates(
+                [item.id for item in phase.items],
+                [(*base, "items", index, "id") for index in range(len(phase.items))],
+                "item",
+            )
+        )
+        known_items = {item.id for item in phase.items}
+        for g_index, item_id in enumerate(phase.gate.items or []):
+            if item_id not in known_items:
+                errors.append(
+                    (
+                        (*base, "gate", "items", g_index),
+                        f"gate names unknown item '{item_id}' "
+                        f"(items of phase '{phase.id}': {', '.join(sorted(known_items))})",
+                    )
+                )
+    errors.extend(
+        _duplicates(
+            [metric.id for metric in framework.metrics],
+            [("metrics", index, "id") for index in range(len(framework.metrics))],
+            "metric",
+        )
+    )
+    for m_index, metric in enumerate(framework.metrics):
+        if metric.direction is Direction.LOWER and metric.target_improvement_pct >= 100:
+            errors.append(
+                (
+                    ("metrics", m_index, "target_improvement_pct"),
+                    "a lower-is-better metric cannot improve by 100% or more "
+                    f"(got {metric.target_improvement_pct:g})",
+                )
+            )
+    cadences = [review.cadence.value for review in framework.review]
+    errors.extend(
+        (loc, message.replace("review id", "review cadence"))
+        for loc, message in _duplicates(
+            cadences, [("review", index, "cadence") for index in range(len(cadences))], "review"
+        )
+    )
+    for loc, role in _role_refs(framework):
+        message = _role_error(role, roles)
+        if message:
+            errors.append((loc, message))
+    return errors

@@ -1,0 +1,146 @@
+"""The workspace: a ``.opsctl/`` folder found like git finds ``.git``.
+
+It holds the team's configuration, its own frameworks and templates, and the
+store of runs and KPI readings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from opsctl.errors import DefinitionError, UsageError
+from opsctl.loader import locate, parse_yaml, read_text
+from opsctl.model import BUILTIN_ROLES, RoleName, Slug
+
+DIRNAME = ".opsctl"
+ENV_WORKSPACE = "OPSCTL_WORKSPACE"
+
+
+class Person(BaseModel):
+    """A member of the team and the roles they hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1)
+    name: str = ""
+    roles: list[RoleName] = []
+
+
+class Defaults(BaseModel):
+    """Defaults applied to new runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class Config(BaseModel):
+    """``.opsctl/config.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    team: str = ""
+    roles: list[Slug] = Field(default=[], description="Roles beyond the built-in ones.")
+    people: list[Person] = []
+    defaults: Defaults = Defaults()
+
+    def all_roles(self) -> tuple[str, ...]:
+        """The built-in roles followed by the workspace's own."""
+        return BUILTIN_ROLES + tuple(role for role in self.roles if role not in BUILTIN_ROLES)
+
+
+CONFIG_TEMPLATE = """\
+# opsctl workspace configuration. Safe to commit: it holds no secrets.
+team: {team}
+# Roles beyond the built-in ones (product-director, product-manager,
+# operations, development, qa), e.g. [security, legal].
+roles: []
+# The people of the team and their roles, e.g.
+#   - {{email: alice@example.com, name: Alice, roles: [product-director]}}
+people: []
+defaults:
+  # Due date for new runs, in days from their start (null: none).
+  due_in_days: null
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace rooted at the folder that contains ``.opsctl/``."""
+
+    root: Path
+
+    @property
+    def dir(self) -> Path:
+        """The ``.opsctl`` folder itself."""
+        return self.root / DIRNAME
+
+    @property
+    def config_path(self) -> Path:
+        """Where the configuration lives."""
+        return self.dir / "config.yaml"
+
+    @property
+    def frameworks_dir(self) -> Path:
+        """The workspace's own framework files."""
+        return self.dir / "frameworks"
+
+    @property
+    def templates_dir(self) -> Path:
+        """The workspace's overrides of report templates."""
+        return self.dir / "templates"
+
+    @property
+    def runs_dir(self) -> Path:
+        """One JSON document per run."""
+        return self.dir / "runs"
+
+    def config(self) -> Config:
+        """The parsed configuration; errors name the file, line and field."""
+        path = self.config_path
+        if not path.exists():
+            return Config()
+        text = read_text(path)
+        data = parse_yaml(text, path) or {}
+        try:
+            return Config.model_validate(data)
+        except ValidationError as exc:
+            problems = [(error["loc"], error["msg"]) for error in exc.errors()]
+            raise DefinitionError(locate(text, path, problems)) from None
+
+
+def find_workspace(start: Path, explicit: Path | None = None) -> Workspace | None:
+    """The workspace named explicitly (option or environment), else the nearest one up."""
+    chosen = explicit or (
+        Path(os.environ[ENV_WORKSPACE]) if os.environ.get(ENV_WORKSPACE) else None
+    )
+    if chosen is not None:
+        root = chosen.parent if chosen.name == DIRNAME else chosen
+        if not (root / DIRNAME).is_dir():
+            raise UsageError(f"{root}: no {DIRNAME}/ workspace here; run 'opsctl init' there")
+        return Workspace(root.resolve())
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / DIRNAME).is_dir():
+            return Workspace(folder)
+    return None
+
+
+def init_workspace(root: Path, team: str = "") -> Workspace:
+    """Create ``.opsctl/`` with a commented config; refuses if one exists."""
+    workspace = Workspace(root.resolve())
+    if workspace.dir.exists():
+        raise UsageError(f"{workspace.dir}: a workspace already exists here")
+    workspace.runs_dir.mkdir(parents=True)
+    workspace.frameworks_dir.mkdir()
+    (workspace.frameworks_dir / ".gitkeep").touch()
+    (workspace.runs_dir / ".gitkeep").touch()
+    workspace.config_path.write_text(
+        CONFIG_TEMPLATE.format(team=json.dumps(team)), encoding="utf-8"
+    )
+    (workspace.dir / ".gitignore").write_text("*.lock\n*.tmp\n", encoding="utf-8")
+    return workspace
