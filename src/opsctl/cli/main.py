@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from opsctl import __version__
-from opsctl.cli import frameworks, validate
+from opsctl.cli import frameworks, items, runs, validate, walk
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
 from opsctl.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, OpsctlError
@@ -57,6 +57,11 @@ def root(
 app.add_typer(frameworks.app, name="frameworks")
 app.command()(validate.validate)
 app.command()(validate.schema)
+for command in (runs.init, runs.start, runs.runs, runs.status, runs.log, walk.walk):
+    app.command()(command)
+for command in (items.done, items.skip, items.block, items.reopen, items.advance, items.approve):
+    app.command()(command)
+app.command()(runs.upgrade)
 
 
 def main(argv: list[str] | None = None) -> None:

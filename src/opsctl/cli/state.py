@@ -8,6 +8,8 @@ from pathlib import Path
 
 from opsctl.catalog import Catalog, load_catalog
 from opsctl.errors import UsageError
+from opsctl.runs import definition_digest
+from opsctl.runstore import RunStore
 from opsctl.workspace import DIRNAME, Workspace, find_workspace
 
 
@@ -60,3 +62,16 @@ def reset() -> None:
     workspace_or_none.cache_clear()
     roles.cache_clear()
     catalog.cache_clear()
+    store.cache_clear()
+
+
+@cache
+def store() -> RunStore:
+    """The run store of the workspace in effect."""
+    return RunStore(workspace())
+
+
+def current_digest(framework_id: str) -> str | None:
+    """The digest of a framework's current definition, if it still exists."""
+    entry = catalog().entries.get(framework_id)
+    return definition_digest(entry.framework) if entry else None

@@ -1,0 +1,95 @@
+"""Sign-offs: who may approve a phase's gate, and what an approval records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from opsctl.documents import Approval, RunDocument
+from opsctl.errors import CheckFailed, UsageError
+from opsctl.model import Framework, Phase
+from opsctl.runs import item_key, record, state_of
+from opsctl.workspace import Person
+
+
+def phase_digest(document: RunDocument, phase: Phase) -> str:
+    """A digest of a phase's item states, so an approval says what it approved."""
+    states = {}
+    for item in phase.items:
+        state = state_of(document, phase, item)
+        states[item_key(phase, item)] = state.status.value if state else "open"
+    canonical = json.dumps(states, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def roles_of(actor: str, people: list[Person]) -> set[str]:
+    """The roles the roster gives a person (matched by email, case-insensitively)."""
+    return {
+        role for person in people if person.email.lower() == actor.lower() for role in person.roles
+    }
+
+
+def holders(role: str, people: list[Person]) -> list[str]:
+    """Who holds a role."""
+    return [person.email for person in people if role in person.roles]
+
+
+def _phase_to_approve(document: RunDocument, framework: Framework, phase_id: str | None) -> Phase:
+    if document.phase is None:
+        raise UsageError(f"run '{document.id}' is completed; nothing is left to approve")
+    wanted = phase_id or document.phase
+    phase = framework.phase(wanted)
+    if phase is None:
+        known = ", ".join(p.id for p in framework.phases)
+        raise UsageError(f"unknown phase '{wanted}' (phases: {known})")
+    if phase.id != document.phase:
+        raise UsageError(
+            f"phase '{phase.id}' is not the current phase ('{document.phase}'); "
+            "only the current phase's gate can be approved"
+        )
+    return phase
+
+
+def approve(
+    document: RunDocument,
+    framework: Framework,
+    people: list[Person],
+    actor: str,
+    at: dt.datetime,
+    *,
+    phase_id: str | None = None,
+    role: str | None = None,
+    comment: str | None = None,
+) -> list[Approval]:
+    """Sign off the current phase's gate in every pending role the actor holds."""
+    phase = _phase_to_approve(document, framework, phase_id)
+    required = phase.gate.approvals
+    if not required:
+        raise UsageError(f"phase '{phase.id}' needs no sign-off")
+    if role is not None and role not in required:
+        raise UsageError(f"phase '{phase.id}' needs sign-off by {', '.join(required)}, not {role}")
+    done = {a.role for a in document.approvals if a.phase == phase.id and a.voided is None}
+    pending = [r for r in required if r not in done and (role is None or r == role)]
+    if not pending:
+        raise UsageError(f"phase '{phase.id}' is already approved by {', '.join(sorted(done))}")
+    allowed = roles_of(actor, people)
+    granted = [r for r in pending if r in allowed]
+    if not granted:
+        who = "; ".join(f"{r}: {', '.join(holders(r, people)) or 'nobody yet'}" for r in pending)
+        raise CheckFailed(
+            f"{actor} may not sign off phase '{phase.id}': it needs {', '.join(pending)} "
+            f"({who}); the team roster is 'people' in .opsctl/config.yaml"
+        )
+    digest = phase_digest(document, phase)
+    approvals = [
+        Approval(phase=phase.id, role=r, by=actor, at=at, comment=comment, digest=digest)
+        for r in granted
+    ]
+    document.approvals.extend(approvals)
+    for approval in approvals:
+        detail = {"role": approval.role, "digest": digest}
+        if comment:
+            detail["comment"] = comment
+        record(document, actor, at, "approve", phase=phase.id, detail=detail)
+    return approvals

@@ -1,0 +1,89 @@
+"""Rich renderings of run views for people at a terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from opsctl.cli.output import console
+
+MARKS = {
+    "done": "[green]✔ done[/]",
+    "skipped": "[yellow]↷ skipped[/]",
+    "blocked": "[red]✖ blocked[/]",
+    "open": "[dim]○ open[/]",
+}
+
+
+def _item_detail(item: dict[str, Any]) -> str:
+    parts = []
+    if item.get("evidence"):
+        parts.append(escape(item["evidence"]))
+    if item.get("reason"):
+        parts.append("reason: " + escape(item["reason"]))
+    if item.get("expires"):
+        parts.append("until " + item["expires"])
+    if item.get("note"):
+        parts.append("note: " + escape(item["note"]))
+    return "; ".join(parts)
+
+
+def _phase_table(phase: dict[str, Any]) -> Table:
+    table = Table(box=None, pad_edge=False, show_header=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("item", no_wrap=True)
+    table.add_column("title")
+    table.add_column("owner", no_wrap=True)
+    table.add_column("evidence / reason")
+    for item in phase["items"]:
+        optional = " [dim](optional)[/]" if not item["required"] else ""
+        table.add_row(
+            MARKS[item["status"]],
+            item["id"],
+            escape(item["title"]) + optional,
+            item["owner"],
+            _item_detail(item),
+        )
+    return table
+
+
+def gate_line(phase: dict[str, Any]) -> str:
+    """What a phase's gate still needs, in one line."""
+    gate = phase["gate"]
+    if gate["met"]:
+        return "[green]gate met[/]"
+    parts = [f"{m['item']} ({escape(m['why'])}, {m['owner']})" for m in gate["missing"]]
+    parts += [f"sign-off by {role}" for role in gate["approvals_missing"]]
+    return "[yellow]gate needs:[/] " + "; ".join(parts)
+
+
+def print_status(view: dict[str, Any], all_phases: bool) -> None:
+    """Print a run's status: header, phases, the current phase's items and gate."""
+    out = console()
+    run = view["run"]
+    done, total = run["progress"]["complete"], run["progress"]["total"]
+    due = f" · due {run['due']}" + (" [red](overdue)[/]" if run["overdue"] else "")
+    out.print(
+        f"[bold]{escape(run['title'])}[/] ({run['id']}) · {run['framework']} · "
+        f"{done}/{total} required items complete{due if run['due'] else ''} · {run['status']}"
+    )
+    if view["definition"]["changed"]:
+        out.print(
+            "[yellow]the framework definition changed since this run started; "
+            f"'opsctl upgrade {run['id']}' moves it to the current one[/]"
+        )
+    for number, phase in enumerate(view["phases"], start=1):
+        if phase["current"]:
+            marker = "[bold]▶[/]"
+        elif run["phase"] is None or number < run["phase_number"]:
+            marker = "[green]✔[/]"
+        else:
+            marker = " "
+        out.print(f"{marker} {number}. {escape(phase['title'])} [dim]({phase['id']})[/]")
+        if phase["current"] or all_phases:
+            out.print(_phase_table(phase))
+            out.print("  " + gate_line(phase))
+    if run["phase"] is None:
+        out.print("[green]run completed[/]")

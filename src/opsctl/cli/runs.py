@@ -1,0 +1,188 @@
+"""Run commands: init, start, runs, status, log, upgrade."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from opsctl import clock
+from opsctl.cli import state
+from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, err_console
+from opsctl.cli.render import print_status
+from opsctl.errors import StoreError, UsageError
+from opsctl.identity import current_actor
+from opsctl.rebase import rebase_run
+from opsctl.runs import new_run, slugify
+from opsctl.views import run_status, run_summary
+from opsctl.workspace import init_workspace
+
+
+def init(
+    path: Path = typer.Argument(Path(), help="Folder to create .opsctl/ in."),
+    team: str = typer.Option("", "--team", help="Team name written to config.yaml."),
+) -> None:
+    """Create a workspace (.opsctl/) in the current folder.
+
+    The folder is meant to be committed to git: it holds config.yaml, your
+    own frameworks and templates, and one JSON file per run.
+
+    Example: opsctl init --team "Checkout squad"
+    """
+    workspace = init_workspace(path, team)
+    console().print(f"created {workspace.dir}")
+    console().print("next: opsctl frameworks list, then opsctl start FRAMEWORK --title TITLE")
+
+
+def start(
+    framework_id: str = typer.Argument(..., help="Framework id (see opsctl frameworks list)."),
+    title: str = typer.Option(..., "--title", "-t", help="What this run is for."),
+    run_id: str | None = typer.Option(None, "--id", help="Run id (default: from the title)."),
+    due: str | None = typer.Option(None, "--due", help="Due date, YYYY-MM-DD."),
+) -> None:
+    """Start a run of a framework for a concrete initiative.
+
+    Example: opsctl start release-management --title "Release 2.4" --due 2026-12-15
+    """
+    store = state.store()
+    framework = state.catalog().get(framework_id).framework
+    due_date = clock.parse_date(due, "--due") if due else None
+    defaults = state.workspace().config().defaults
+    at = clock.now()
+    if due_date is None and defaults.due_in_days:
+        due_date = at.date() + dt.timedelta(days=defaults.due_in_days)
+    chosen = run_id or _free_id(slugify(title))
+    document = new_run(framework, chosen, title, due_date, current_actor(), at)
+    store.create(document, framework)
+    console().print(
+        f"started {document.id}: {framework.title}, phase 1 of {len(framework.phases)} "
+        f"({framework.phases[0].title})"
+    )
+    console().print(f"next: opsctl walk {document.id}   or   opsctl status {document.id}")
+
+
+def _free_id(base: str) -> str:
+    store = state.store()
+    candidate, number = base, 2
+    while store.exists(candidate):
+        candidate, number = f"{base[:60]}-{number}", number + 1
+    return candidate
+
+
+def runs(output_format: OutputFormat = FormatOption) -> None:
+    """List the workspace's runs: id, framework, phase, progress, due, status.
+
+    Example: opsctl runs --format json
+    """
+    store = state.store()
+    documents, errors = store.load_all()
+    today = clock.today()
+    rows = [run_summary(doc, store.framework_of(doc), today) for doc in documents]
+    if output_format is OutputFormat.JSON:
+        emit_json("runs", {"runs": rows})
+    elif not rows and not errors:
+        console().print("no runs yet; start one with: opsctl start FRAMEWORK --title TITLE")
+    else:
+        table = Table(box=None, pad_edge=False)
+        for column in ("id", "framework", "phase", "progress", "due", "status"):
+            table.add_column(column, no_wrap=column in ("id", "due"))
+        for row in rows:
+            done, total = row["progress"]["complete"], row["progress"]["total"]
+            due = row["due"] or "-"
+            table.add_row(
+                row["id"],
+                row["framework"],
+                f"{row['phase_number']}/{row['phases']} {row['phase'] or ''}".rstrip(),
+                f"{done}/{total}",
+                f"[red]{due} overdue[/]" if row["overdue"] else due,
+                row["status"],
+            )
+        console().print(table)
+    for error in errors:
+        err_console().print(f"opsctl: error: {error}", markup=False)
+    if errors:
+        raise typer.Exit(StoreError.exit_code)
+
+
+def status(
+    run_id: str = typer.Argument(..., help="Run id (see opsctl runs)."),
+    all_phases: bool = typer.Option(False, "--all", "-a", help="Show every phase's items."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """Show a run: current phase, items with state, owner and evidence, what blocks the gate.
+
+    Example: opsctl status rel-2-4 --all
+    """
+    store = state.store()
+    document = store.load(run_id)
+    framework = store.framework_of(document)
+    view = run_status(
+        document, framework, clock.today(), state.current_digest(document.framework.id)
+    )
+    if output_format is OutputFormat.JSON:
+        emit_json("run-status", view)
+        return
+    print_status(view, all_phases)
+
+
+def log(
+    run_id: str = typer.Argument(..., help="Run id."),
+    limit: int = typer.Option(0, "--limit", "-n", min=0, help="Only the last N events."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """Show a run's history: who did what, when.
+
+    Example: opsctl log rel-2-4 -n 20
+    """
+    document = state.store().load(run_id)
+    events = document.history[-limit:] if limit else document.history
+    if output_format is OutputFormat.JSON:
+        emit_json(
+            "run-log",
+            {"run": document.id, "events": [e.model_dump(mode="json") for e in events]},
+        )
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("when (UTC)", "who", "what", "on", "details"):
+        table.add_column(column, no_wrap=column != "details")
+    for event in events:
+        details = "; ".join(f"{key}: {value}" for key, value in sorted(event.detail.items()))
+        table.add_row(
+            event.at.strftime("%Y-%m-%d %H:%M:%S"),
+            event.actor,
+            event.action,
+            event.item or event.phase or "",
+            details,
+        )
+    console().print(table)
+
+
+def upgrade(run_id: str = typer.Argument(..., help="Run id.")) -> None:
+    """Move a run to the current definition of its framework.
+
+    Items that still exist keep their state; the command reports what was
+    added and removed.
+
+    Example: opsctl upgrade rel-2-4
+    """
+    store = state.store()
+    with store.update(run_id) as document:
+        entry = state.catalog().entries.get(document.framework.id)
+        if entry is None:
+            raise UsageError(
+                f"framework '{document.framework.id}' no longer exists; the run keeps its "
+                "pinned copy and cannot be upgraded"
+            )
+        if state.current_digest(document.framework.id) == document.framework.digest:
+            console().print(f"{run_id} already follows the current definition")
+            return
+        old = store.framework_of(document)
+        store.pin(entry.framework)
+        result = rebase_run(document, old, entry.framework, current_actor(), clock.now())
+    console().print(f"upgraded {run_id} to the current '{document.framework.id}' definition")
+    console().print(f"added: {', '.join(result.added) or 'nothing'}")
+    console().print(f"removed: {', '.join(result.removed) or 'nothing'}")
+    if result.phase_before != result.phase_after:
+        console().print(f"current phase: {result.phase_before} -> {result.phase_after}")

@@ -1,0 +1,195 @@
+"""``opsctl walk``: the guided walk through a run, one open item at a time.
+
+Each answer is saved as soon as it is given, so Ctrl-C (exit 130) or the end
+of input never loses what was already recorded.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import typer
+from rich.markup import escape
+
+from opsctl import clock
+from opsctl.cli import state
+from opsctl.cli.output import console
+from opsctl.cli.render import gate_line
+from opsctl.documents import ItemStatus
+from opsctl.errors import Interrupted, OpsctlError, UsageError
+from opsctl.identity import current_actor
+from opsctl.model import Item, Phase
+from opsctl.runs import advance, current_phase, item_key, set_item, state_of
+from opsctl.views import run_status
+
+CHOICES = {"d": "done", "s": "skip", "b": "block", "l": "later", "q": "quit"}
+
+
+class _EndOfInput(Exception):
+    """Stdin ran out: stop walking, keep what was recorded."""
+
+
+class Prompter:
+    """Asks questions on a terminal, or reads piped answers line by line."""
+
+    def __init__(self) -> None:
+        self.interactive = sys.stdin.isatty()
+        self._lines: Iterator[str] | None = None
+        if not self.interactive:
+            piped = sys.stdin.read()
+            if not piped.strip():
+                raise UsageError(
+                    "walk is interactive: run it in a terminal, or pipe the answers in "
+                    "(one per line); to record items from scripts use opsctl done/skip/block"
+                )
+            self._lines = iter(piped.splitlines())
+
+    def ask(self, question: str) -> str:
+        """One answer, stripped; the end of piped input ends the walk."""
+        console().print(question, end="")
+        if self._lines is None:
+            try:
+                return input().strip()
+            except EOFError:
+                raise _EndOfInput from None
+        try:
+            answer = next(self._lines).strip()
+        except StopIteration:
+            console().print()
+            raise _EndOfInput from None
+        console().print(escape(answer))
+        return answer
+
+    def ask_required(self, question: str) -> str:
+        """Ask until the answer is not empty."""
+        while True:
+            answer = self.ask(question)
+            if answer:
+                return answer
+            console().print("[yellow]an answer is needed here[/]")
+
+
+def walk(run_id: str = typer.Argument(..., help="Run id (see opsctl runs).")) -> None:
+    """Walk through the current phase item by item, then advance when the gate is met.
+
+    For each open item it shows the help text and owner and asks:
+    d(one) / s(kip, with reason) / b(lock, with reason) / l(ater) / q(uit).
+    Every answer is saved at once; Ctrl-C keeps what was recorded (exit 130).
+
+    Example: opsctl walk rel-2-4
+    """
+    store = state.store()
+    store.load(run_id)
+    prompter = Prompter()
+    try:
+        _walk_phases(run_id, prompter)
+    except _EndOfInput:
+        console().print("[dim]end of input; what you answered is saved[/]")
+    except (KeyboardInterrupt, EOFError):
+        console().print()
+        raise Interrupted("interrupted; every answer given so far is saved") from None
+
+
+def _walk_phases(run_id: str, prompter: Prompter) -> None:
+    store = state.store()
+    while True:
+        document = store.load(run_id)
+        framework = store.framework_of(document)
+        phase = current_phase(document, framework)
+        if phase is None:
+            console().print(f"[green]{run_id} is completed[/]")
+            return
+        number = framework.phases.index(phase) + 1
+        console().print(
+            f"\n[bold]Phase {number}/{len(framework.phases)}: {escape(phase.title)}[/] "
+            f"[dim]({phase.id})[/]"
+        )
+        if phase.summary:
+            console().print(escape(phase.summary))
+        pending = [
+            item
+            for item in phase.items
+            if (found := state_of(document, phase, item)) is None
+            or found.status is ItemStatus.BLOCKED
+        ]
+        for position, item in enumerate(pending, start=1):
+            if not _walk_item(run_id, phase, item, f"[{position}/{len(pending)}]", prompter):
+                return
+        if not _offer_advance(run_id, prompter):
+            return
+
+
+def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Prompter) -> bool:
+    """Ask about one item; False when the user wants to stop."""
+    out = console()
+    out.print(f"\n{counter} [bold]{escape(item.title)}[/] [dim]{item_key(phase, item)}[/]")
+    out.print(f"  {escape(item.help)}")
+    extra = "" if item.required else ", optional"
+    evidence = "" if item.evidence.value == "none" else f", evidence: {item.evidence.value}"
+    out.print(f"  [dim]owner: {item.owner}{evidence}{extra}[/]")
+    while True:
+        answer = prompter.ask("  d(one) s(kip) b(lock) l(ater) q(uit)? ").lower()[:1]
+        choice = CHOICES.get(answer)
+        if choice is None:
+            out.print("  [yellow]please answer d, s, b, l or q[/]")
+            continue
+        if choice == "quit":
+            return False
+        if choice == "later":
+            return True
+        try:
+            _record(run_id, phase, item, choice, prompter)
+        except OpsctlError as exc:
+            out.print(f"  [red]{escape(str(exc))}[/]")
+            continue
+        return True
+
+
+def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompter) -> None:
+    fields: dict[str, object] = {}
+    if choice == "done":
+        status = ItemStatus.DONE
+        if item.evidence.value != "none":
+            fields["evidence"] = prompter.ask_required(f"  evidence ({item.evidence.value}): ")
+        fields["note"] = prompter.ask("  note (optional): ") or None
+    else:
+        status = ItemStatus.SKIPPED if choice == "skip" else ItemStatus.BLOCKED
+        fields["reason"] = prompter.ask_required("  reason: ")
+        if choice == "skip":
+            expires = prompter.ask("  waiver expires (YYYY-MM-DD, optional): ")
+            fields["expires"] = clock.parse_date(expires, "expiry") if expires else None
+    store = state.store()
+    with store.update(run_id) as document:
+        set_item(
+            document,
+            store.framework_of(document),
+            item_key(phase, item),
+            status,
+            current_actor(),
+            clock.now(),
+            **fields,  # type: ignore[arg-type]
+        )
+    console().print(f"  [green]recorded: {status.value}[/]")
+
+
+def _offer_advance(run_id: str, prompter: Prompter) -> bool:
+    """Offer to leave the phase when its gate is met; True to keep walking."""
+    store = state.store()
+    document = store.load(run_id)
+    framework = store.framework_of(document)
+    view = run_status(document, framework, clock.today(), None)
+    phase_view = next(p for p in view["phases"] if p["current"])
+    console().print("\n" + gate_line(phase_view))
+    if not phase_view["gate"]["met"]:
+        if phase_view["gate"]["approvals_missing"]:
+            console().print(f"sign-off: the role holders run 'opsctl approve {run_id}'")
+        return False
+    if prompter.ask("advance to the next phase? [y/N] ").lower() not in ("y", "yes"):
+        return False
+    with store.update(run_id) as document:
+        following = advance(document, store.framework_of(document), current_actor(), clock.now())
+    console().print(
+        f"[green]advanced{' to ' + following.id if following else '; run completed'}[/]"
+    )
+    return following is not None

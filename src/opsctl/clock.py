@@ -1,0 +1,37 @@
+"""The time opsctl records, overridable so demos and tests are reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from opsctl.errors import UsageError
+
+ENV_NOW = "OPSCTL_NOW"
+
+
+def now() -> dt.datetime:
+    """The current UTC time, or ``OPSCTL_NOW`` (ISO 8601) when set."""
+    fixed = os.environ.get(ENV_NOW)
+    if not fixed:
+        return dt.datetime.now(dt.timezone.utc)
+    try:
+        moment = dt.datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{ENV_NOW}: not an ISO 8601 time: {fixed!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def today() -> dt.date:
+    """The current UTC date (follows ``OPSCTL_NOW``)."""
+    return now().date()
+
+
+def parse_date(text: str, what: str = "date") -> dt.date:
+    """A YYYY-MM-DD date from user input, or a UsageError saying what was expected."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{what}: expected YYYY-MM-DD, got {text!r}") from None

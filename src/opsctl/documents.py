@@ -1,0 +1,107 @@
+"""Pydantic models of the documents opsctl keeps in a workspace's store.
+
+A run document is the whole truth about one run: the state of each item,
+the approvals given, the current phase and the history that led there.
+Every document carries a ``schema`` version; :mod:`opsctl.store` upgrades
+older ones and refuses newer ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsctl.model import SLUG_PATTERN
+
+RUN_SCHEMA = 1
+"""Version of the run document written by this opsctl."""
+
+RunId = str
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemStatus(str, Enum):
+    """Where a checklist item stands."""
+
+    OPEN = "open"
+    DONE = "done"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+
+class RunStatus(str, Enum):
+    """Where a run stands."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+
+class ItemState(_Doc):
+    """The recorded state of one item; absent from a run means open."""
+
+    status: ItemStatus
+    by: str
+    at: dt.datetime
+    evidence: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    expires: dt.date | None = Field(default=None, description="When a waiver (skip) lapses.")
+
+
+class Approval(_Doc):
+    """A sign-off of a phase's gate by a person acting in a role."""
+
+    phase: str
+    role: str
+    by: str
+    at: dt.datetime
+    comment: str | None = None
+    digest: str = Field(description="Digest of the phase's item states when approved.")
+    voided: str | None = Field(default=None, description="Why the approval no longer counts.")
+
+
+class Event(_Doc):
+    """One entry of a run's history: who did what, when."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    phase: str | None = None
+    item: str | None = None
+    detail: dict[str, str] = {}
+
+
+class PinnedFramework(_Doc):
+    """The definition a run follows, pinned by digest so edits never move it silently."""
+
+    id: str
+    digest: str
+
+
+class RunDocument(_Doc):
+    """``.opsctl/runs/<id>.json``."""
+
+    schema_: int = Field(RUN_SCHEMA, alias="schema")
+    kind: Literal["run"] = "run"
+    id: str = Field(pattern=SLUG_PATTERN, max_length=64)
+    title: str = Field(min_length=1)
+    framework: PinnedFramework
+    created: dt.datetime
+    created_by: str
+    due: dt.date | None = None
+    status: RunStatus = RunStatus.ACTIVE
+    phase: str | None = Field(default=None, description="The current phase; none once completed.")
+    completed: dt.datetime | None = None
+    items: dict[str, ItemState] = Field(
+        default={}, description="State by 'phase/item'; an absent item is open."
+    )
+    approvals: list[Approval] = []
+    history: list[Event] = []
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)

@@ -1,0 +1,325 @@
+"""The run engine: start a run, record item states, evaluate gates, advance.
+
+Pure functions over a :class:`RunDocument` and the :class:`Framework` it is
+pinned to. They change the document in memory and append to its history;
+the caller holds the store's lock and saves. Nothing here reads files or
+prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from opsctl.documents import (
+    Event,
+    ItemState,
+    ItemStatus,
+    PinnedFramework,
+    RunDocument,
+    RunStatus,
+)
+from opsctl.errors import CheckFailed, UsageError
+from opsctl.model import SLUG_PATTERN, EvidenceKind, Framework, Item, Phase
+
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
+
+
+def item_key(phase: Phase, item: Item) -> str:
+    """How a run document addresses an item: ``phase/item``."""
+    return f"{phase.id}/{item.id}"
+
+
+def definition_digest(framework: Framework) -> str:
+    """A content digest of a definition, to pin runs and notice edits."""
+    canonical = json.dumps(framework.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def slugify(text: str) -> str:
+    """A run id made from a title: ``Release 2.4`` becomes ``release-2-4``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:64].rstrip("-") or "run"
+
+
+def validate_run_id(run_id: str) -> str:
+    """A run id is a slug, so it is a safe file name."""
+    if not re.match(SLUG_PATTERN, run_id) or len(run_id) > 64:
+        raise UsageError(
+            f"run id {run_id!r}: use lowercase letters, digits and single hyphens (e.g. rel-2-4)"
+        )
+    return run_id
+
+
+def new_run(
+    framework: Framework,
+    run_id: str,
+    title: str,
+    due: dt.date | None,
+    actor: str,
+    at: dt.datetime,
+) -> RunDocument:
+    """A run of a framework, standing at its first phase."""
+    if not title.strip():
+        raise UsageError("--title must not be empty")
+    document = RunDocument(
+        id=validate_run_id(run_id),
+        title=title.strip(),
+        framework=PinnedFramework(id=framework.id, digest=definition_digest(framework)),
+        created=at,
+        created_by=actor,
+        due=due,
+        phase=framework.phases[0].id,
+    )
+    detail = {"framework": framework.id, "title": document.title}
+    if due:
+        detail["due"] = due.isoformat()
+    record(document, actor, at, "start", detail=detail)
+    return document
+
+
+def record(
+    document: RunDocument,
+    actor: str,
+    at: dt.datetime,
+    action: str,
+    phase: str | None = None,
+    item: str | None = None,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """Append an event to the run's history."""
+    document.history.append(
+        Event(at=at, actor=actor, action=action, phase=phase, item=item, detail=detail or {})
+    )
+
+
+def resolve_item(framework: Framework, ref: str) -> tuple[Phase, Item]:
+    """Find an item by ``PHASE/ITEM``, or by its bare id when that is unique in the run."""
+    if "/" in ref:
+        phase_id, _, item_id = ref.partition("/")
+        phase = framework.phase(phase_id)
+        if phase is None:
+            known = ", ".join(p.id for p in framework.phases)
+            raise UsageError(f"unknown phase '{phase_id}' in item {ref!r} (phases: {known})")
+        for item in phase.items:
+            if item.id == item_id:
+                return phase, item
+        known = ", ".join(item.id for item in phase.items)
+        raise UsageError(f"unknown item '{item_id}' in phase '{phase_id}' (items: {known})")
+    matches = [(phase, item) for phase, item in framework.iter_items() if item.id == ref]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        options = ", ".join(item_key(phase, item) for phase, item in matches)
+        raise UsageError(f"item '{ref}' is ambiguous; say which: {options}")
+    raise UsageError(
+        f"unknown item '{ref}' in framework '{framework.id}' "
+        f"(see 'opsctl frameworks show {framework.id}')"
+    )
+
+
+def state_of(document: RunDocument, phase: Phase, item: Item) -> ItemState | None:
+    """The recorded state of an item; None means open."""
+    return document.items.get(item_key(phase, item))
+
+
+def _require_active(document: RunDocument) -> None:
+    if document.status is RunStatus.COMPLETED:
+        raise UsageError(f"run '{document.id}' is completed; nothing can change")
+
+
+def check_evidence(item: Item, evidence: str | None) -> None:
+    """Refuse to mark an item done without the evidence its definition asks for."""
+    if item.evidence is EvidenceKind.NONE or evidence:
+        if item.evidence is EvidenceKind.LINK and evidence and not _URL.match(evidence):
+            raise UsageError(f"--evidence for '{item.id}' must be a link (https://...)")
+        return
+    example = {"link": "https://...", "file": "PATH", "text": '"..."'}[item.evidence.value]
+    raise UsageError(
+        f"item '{item.id}' asks for {item.evidence.value} evidence: pass --evidence {example}"
+    )
+
+
+def set_item(
+    document: RunDocument,
+    framework: Framework,
+    ref: str,
+    status: ItemStatus,
+    actor: str,
+    at: dt.datetime,
+    *,
+    evidence: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    expires: dt.date | None = None,
+) -> tuple[Phase, Item]:
+    """Record an item as done, skipped (a waiver) or blocked, or reopen it."""
+    _require_active(document)
+    phase, item = resolve_item(framework, ref)
+    key = item_key(phase, item)
+    if status in (ItemStatus.SKIPPED, ItemStatus.BLOCKED) and not (reason and reason.strip()):
+        raise UsageError(f"{'skip' if status is ItemStatus.SKIPPED else 'block'} needs --reason saying why")
+    if expires is not None and status is not ItemStatus.SKIPPED:
+        raise UsageError("--expires applies only to skip (a waiver)")
+    if status is ItemStatus.DONE:
+        check_evidence(item, evidence)
+    previous = document.items.get(key)
+    if status is ItemStatus.OPEN:
+        if previous is None:
+            raise UsageError(f"item '{key}' is already open")
+        del document.items[key]
+    else:
+        document.items[key] = ItemState(
+            status=status,
+            by=actor,
+            at=at,
+            evidence=evidence,
+            note=note,
+            reason=reason,
+            expires=expires,
+        )
+    detail = {
+        name: value
+        for name, value in (
+            ("evidence", evidence),
+            ("note", note),
+            ("reason", reason),
+            ("expires", expires.isoformat() if expires else None),
+            ("was", previous.status.value if previous else None),
+        )
+        if value
+    }
+    action = "reopen" if status is ItemStatus.OPEN else status.value
+    record(document, actor, at, action, phase=phase.id, item=key, detail=detail)
+    void_approvals(document, phase.id, actor, at, f"item '{key}' changed after approval")
+    return phase, item
+
+
+def void_approvals(
+    document: RunDocument, phase_id: str, actor: str, at: dt.datetime, why: str
+) -> None:
+    """Approvals of a phase no longer count once its items change."""
+    for approval in document.approvals:
+        if approval.phase == phase_id and approval.voided is None:
+            approval.voided = why
+            record(
+                document,
+                actor,
+                at,
+                "void-approval",
+                phase=phase_id,
+                detail={"role": approval.role, "approver": approval.by, "reason": why},
+            )
+
+
+@dataclass
+class Missing:
+    """An item that keeps a gate shut, and why."""
+
+    phase: Phase
+    item: Item
+    status: ItemStatus
+    why: str
+
+
+@dataclass
+class GateReport:
+    """What a phase's gate needs that it does not have yet."""
+
+    phase: Phase
+    missing: list[Missing] = field(default_factory=list)
+    approvals_missing: list[str] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        """True when nothing is missing."""
+        return not self.missing and not self.approvals_missing
+
+
+def item_complete(state: ItemState | None, today: dt.date) -> tuple[bool, str]:
+    """Whether an item counts as complete for a gate, with the reason if not."""
+    if state is None:
+        return False, "open"
+    if state.status is ItemStatus.DONE:
+        return True, ""
+    if state.status is ItemStatus.SKIPPED:
+        if state.expires is not None and state.expires < today:
+            return False, f"waiver expired on {state.expires.isoformat()}"
+        return True, ""
+    return False, f"blocked: {state.reason}"
+
+
+def gate_report(document: RunDocument, phase: Phase, today: dt.date) -> GateReport:
+    """Evaluate one phase's gate against the run's recorded state."""
+    report = GateReport(phase)
+    for item in phase.gate_items():
+        state = state_of(document, phase, item)
+        complete, why = item_complete(state, today)
+        if not complete:
+            status = state.status if state else ItemStatus.OPEN
+            report.missing.append(Missing(phase, item, status, why))
+    approved = {
+        approval.role
+        for approval in document.approvals
+        if approval.phase == phase.id and approval.voided is None
+    }
+    report.approvals_missing = [role for role in phase.gate.approvals if role not in approved]
+    return report
+
+
+def current_phase(document: RunDocument, framework: Framework) -> Phase | None:
+    """The phase the run stands in; None once completed."""
+    return framework.phase(document.phase) if document.phase else None
+
+
+def phases_through_current(document: RunDocument, framework: Framework) -> list[Phase]:
+    """Every phase up to and including the current one (all, once completed)."""
+    if document.phase is None:
+        return list(framework.phases)
+    index = [phase.id for phase in framework.phases].index(document.phase)
+    return list(framework.phases[: index + 1])
+
+
+def advance(
+    document: RunDocument, framework: Framework, actor: str, at: dt.datetime
+) -> Phase | None:
+    """Leave the current phase if its gate is met; returns the new phase (None: completed)."""
+    _require_active(document)
+    phase = current_phase(document, framework)
+    assert phase is not None
+    report = gate_report(document, phase, at.date())
+    if not report.met:
+        raise CheckFailed(describe_gate(report))
+    index = framework.phases.index(phase)
+    following = framework.phases[index + 1] if index + 1 < len(framework.phases) else None
+    detail = {"from": phase.id, "to": following.id if following else "completed"}
+    record(document, actor, at, "advance", phase=phase.id, detail=detail)
+    if following is None:
+        document.phase = None
+        document.status = RunStatus.COMPLETED
+        document.completed = at
+        record(document, actor, at, "complete")
+    else:
+        document.phase = following.id
+    return following
+
+
+def describe_gate(report: GateReport) -> str:
+    """One line saying what a gate is missing."""
+    parts = [f"{item_key(m.phase, m.item)} ({m.why}, owner {m.item.owner})" for m in report.missing]
+    parts += [f"sign-off by {role}" for role in report.approvals_missing]
+    return f"gate of phase '{report.phase.id}' is not met; missing: " + "; ".join(parts)
+
+
+def progress(document: RunDocument, framework: Framework, today: dt.date) -> tuple[int, int]:
+    """(complete, total) over every required item of the run."""
+    total = complete = 0
+    for phase, item in framework.iter_items():
+        if not item.required:
+            continue
+        total += 1
+        complete += item_complete(state_of(document, phase, item), today)[0]
+    return complete, total

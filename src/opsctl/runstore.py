@@ -1,0 +1,143 @@
+"""Where runs live: one JSON document per run, definitions pinned by digest.
+
+A run refers to the definition it follows by digest; the definition itself
+is kept once under ``.opsctl/definitions/`` so runs keep working when the
+YAML changes or disappears, and many runs share one copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from opsctl.documents import RUN_SCHEMA, RunDocument
+from opsctl.errors import StoreError, UsageError
+from opsctl.model import Framework
+from opsctl.runs import definition_digest, validate_run_id
+from opsctl.store import (
+    Upgrade,
+    atomic_write,
+    dumps,
+    load_model,
+    locked,
+    parse_model,
+    read_json,
+    save_model,
+    upgrade,
+)
+from opsctl.workspace import Workspace
+
+DEFINITION_SCHEMA = 1
+RUN_UPGRADES: dict[int, Upgrade] = {}
+"""Schema N to N+1 upgrades of run documents; empty while there is only schema 1."""
+
+
+class RunStore:
+    """The runs of one workspace."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.runs_dir = workspace.runs_dir
+        self.definitions_dir = workspace.dir / "definitions"
+        self._definitions: dict[str, Framework] = {}
+
+    def path(self, run_id: str) -> Path:
+        """The file of a run."""
+        return self.runs_dir / f"{validate_run_id(run_id)}.json"
+
+    def ids(self) -> list[str]:
+        """Every run id, sorted."""
+        if not self.runs_dir.is_dir():
+            return []
+        return sorted(path.stem for path in self.runs_dir.glob("*.json"))
+
+    def exists(self, run_id: str) -> bool:
+        """Whether a run with this id is stored."""
+        return self.path(run_id).exists()
+
+    def _require(self, run_id: str) -> Path:
+        path = self.path(run_id)
+        if not path.exists():
+            known = self.ids()
+            hint = f" (runs: {', '.join(known[:10])}{', ...' if len(known) > 10 else ''})"
+            raise UsageError(f"unknown run '{run_id}'" + (hint if known else "; none started yet"))
+        return path
+
+    def load(self, run_id: str) -> RunDocument:
+        """Read one run; a damaged file is a StoreError naming it."""
+        return self._read(self._require(run_id))
+
+    def _read(self, path: Path) -> RunDocument:
+        document = load_model(RunDocument, path, RUN_SCHEMA, RUN_UPGRADES)
+        if document.id != path.stem:
+            raise StoreError(f"{path}: id: '{document.id}' does not match the file name")
+        return document
+
+    def load_all(self) -> tuple[list[RunDocument], list[StoreError]]:
+        """Every readable run, plus the errors of those that are not."""
+        runs: list[RunDocument] = []
+        errors: list[StoreError] = []
+        for run_id in self.ids():
+            try:
+                runs.append(self._read(self.path(run_id)))
+            except StoreError as exc:
+                errors.append(exc)
+        return runs, errors
+
+    def create(self, document: RunDocument, framework: Framework) -> None:
+        """Store a new run and pin its definition; refuses an id already taken."""
+        self.pin(framework)
+        path = self.path(document.id)
+        with locked(path):
+            if path.exists():
+                raise UsageError(f"run '{document.id}' already exists; choose another --id")
+            save_model(document, path)
+
+    @contextmanager
+    def update(self, run_id: str) -> Iterator[RunDocument]:
+        """Lock a run, hand it over for changes, and save it if the block succeeds.
+
+        The document is read after the lock is taken, so parallel writers
+        never overwrite each other's changes. An error inside the block
+        leaves the file exactly as it was.
+        """
+        path = self._require(run_id)
+        with locked(path):
+            document = self._read(path)
+            yield document
+            save_model(document, path)
+
+    def pin(self, framework: Framework) -> str:
+        """Keep a copy of a definition under its digest (written once)."""
+        digest = definition_digest(framework)
+        path = self._definition_path(digest)
+        if not path.exists():
+            document = {
+                "schema": DEFINITION_SCHEMA,
+                "kind": "definition",
+                "digest": digest,
+                "framework": framework.model_dump(mode="json"),
+            }
+            atomic_write(path, dumps(document))
+        self._definitions[digest] = framework
+        return digest
+
+    def _definition_path(self, digest: str) -> Path:
+        return self.definitions_dir / f"{digest.removeprefix('sha256:')}.json"
+
+    def definition(self, digest: str) -> Framework:
+        """The definition a run is pinned to."""
+        if digest in self._definitions:
+            return self._definitions[digest]
+        path = self._definition_path(digest)
+        document = upgrade(read_json(path), path, DEFINITION_SCHEMA, {})
+        framework = parse_model(Framework, document.get("framework", {}), path)
+        if definition_digest(framework) != digest:
+            raise StoreError(f"{path}: content does not match its digest {digest}")
+        self._definitions[digest] = framework
+        return framework
+
+    def framework_of(self, document: RunDocument) -> Framework:
+        """The definition a run follows."""
+        return self.definition(document.framework.digest)

@@ -1,0 +1,145 @@
+"""Safe JSON documents on disk: locking, atomic replacement, schema versions.
+
+Every write takes a lock, writes a temporary file in the same folder,
+flushes and fsyncs it, and renames it into place, so a reader or a crash
+never sees half a file. Every document carries a ``schema`` version; older
+ones are upgraded through an ordered chain, newer ones are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ValidationError
+
+from opsctl.errors import StoreError
+from opsctl.loader import format_loc
+
+Document = dict[str, Any]
+Upgrade = Callable[[Document], Document]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+LOCK_TIMEOUT_SECONDS = 30.0
+
+
+def dumps(document: Any) -> str:
+    """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file guarding a document (ignored by git)."""
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the document's lock; other opsctl processes wait their turn."""
+    lock = FileLock(lock_path(path), timeout=LOCK_TIMEOUT_SECONDS)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise StoreError(
+            f"{path}: still locked by another opsctl after {LOCK_TIMEOUT_SECONDS:g}s; "
+            f"if none is running, delete {lock_path(path)}"
+        ) from None
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace a file's content in one step: temp file, fsync, rename, fsync folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(temp_name).replace(path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_json(path: Path) -> Document:
+    """Parse a store file, or a StoreError naming the file, line and problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoreError(f"{path}: does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path}: cannot read: {exc}") from None
+    if text.startswith("<<<<<<<") or "\n<<<<<<< " in text:
+        raise StoreError(
+            f"{path}: has git conflict markers; run 'opsctl git setup' and redo the merge"
+        )
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(document, dict):
+        raise StoreError(f"{path}: expected a JSON object, found {type(document).__name__}")
+    return document
+
+
+def upgrade(document: Document, path: Path, current: int, upgrades: dict[int, Upgrade]) -> Document:
+    """Bring a document to the current schema through the ordered chain of upgrades."""
+    version = document.get("schema")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise StoreError(f"{path}: schema: missing or not a positive integer ({version!r})")
+    if version > current:
+        raise StoreError(
+            f"{path}: written by a newer opsctl (schema {version}, this one reads up to "
+            f"{current}); upgrade opsctl"
+        )
+    while version < current:
+        document = upgrades[version](document)
+        version += 1
+        document["schema"] = version
+    return document
+
+
+def parse_model(model: type[ModelT], document: Document, path: Path) -> ModelT:
+    """Validate a document against its model; errors name the field."""
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise StoreError(
+            f"{path}: {format_loc(tuple(first['loc']))}: {first['msg']}{suffix}"
+        ) from None
+
+
+def load_model(
+    model: type[ModelT], path: Path, current: int, upgrades: dict[int, Upgrade]
+) -> ModelT:
+    """Read, upgrade and validate one document."""
+    return parse_model(model, upgrade(read_json(path), path, current, upgrades), path)
+
+
+def save_model(document: BaseModel, path: Path) -> None:
+    """Write a model as deterministic JSON, atomically (caller holds the lock)."""
+    atomic_write(path, dumps(document.model_dump(mode="json", by_alias=True, exclude_none=True)))
