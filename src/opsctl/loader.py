@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from opsctl.errors import DefinitionError, Diagnostic
+from opsctl.fastyaml import fast_load
 from opsctl.model import BUILTIN_ROLES, Framework, Loc, reference_errors
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -128,6 +129,9 @@ def read_text(path: Path) -> str:
 
 def parse_yaml(text: str, path: Path) -> Any:
     """Safe-load one YAML document, refusing duplicate keys, tags and alias bombs."""
+    plain, value = fast_load(text)
+    if plain:
+        return value
     loader = _StrictLoader(text)
     loader.anchors_seen = "&" in text
     try:

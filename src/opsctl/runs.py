@@ -161,7 +161,9 @@ def set_item(
     phase, item = resolve_item(framework, ref)
     key = item_key(phase, item)
     if status in (ItemStatus.SKIPPED, ItemStatus.BLOCKED) and not (reason and reason.strip()):
-        raise UsageError(f"{'skip' if status is ItemStatus.SKIPPED else 'block'} needs --reason saying why")
+        raise UsageError(
+            f"{'skip' if status is ItemStatus.SKIPPED else 'block'} needs --reason saying why"
+        )
     if expires is not None and status is not ItemStatus.SKIPPED:
         raise UsageError("--expires applies only to skip (a waiver)")
     if status is ItemStatus.DONE:

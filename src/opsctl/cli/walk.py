@@ -47,7 +47,7 @@ class Prompter:
 
     def ask(self, question: str) -> str:
         """One answer, stripped; the end of piped input ends the walk."""
-        console().print(question, end="")
+        console().print(question, end="", markup=False)
         if self._lines is None:
             try:
                 return input().strip()
@@ -123,7 +123,7 @@ def _walk_phases(run_id: str, prompter: Prompter) -> None:
 def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Prompter) -> bool:
     """Ask about one item; False when the user wants to stop."""
     out = console()
-    out.print(f"\n{counter} [bold]{escape(item.title)}[/] [dim]{item_key(phase, item)}[/]")
+    out.print(f"\n{escape(counter)} [bold]{escape(item.title)}[/] [dim]{item_key(phase, item)}[/]")
     out.print(f"  {escape(item.help)}")
     extra = "" if item.required else ", optional"
     evidence = "" if item.evidence.value == "none" else f", evidence: {item.evidence.value}"
