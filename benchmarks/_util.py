@@ -37,6 +37,21 @@ def median_seconds(
     return statistics.median(samples)
 
 
+def interleaved_medians(
+    first: tuple[list[str], Path], second: tuple[list[str], Path], repeat: int
+) -> tuple[float, float]:
+    """Median wall times of two commands, run alternately so drift hits both alike."""
+    samples: tuple[list[float], list[float]] = ([], [])
+    for argv, cwd in (first, second):
+        subprocess.run(argv, cwd=cwd, capture_output=True, check=True)
+    for _ in range(repeat):
+        for index, (argv, cwd) in enumerate((first, second)):
+            start = time.perf_counter()
+            subprocess.run(argv, cwd=cwd, capture_output=True, check=True)
+            samples[index].append(time.perf_counter() - start)
+    return statistics.median(samples[0]), statistics.median(samples[1])
+
+
 def peak_rss_mib(
     argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> float:

@@ -59,18 +59,19 @@ def test_atomic_write_writes_utf8_with_unix_newlines(tmp_path: Path) -> None:
 
 def test_dumps_sorts_keys_indents_two_spaces_and_ends_with_newline() -> None:
     text = dumps({"b": 1, "a": {"d": [1, 2], "c": None}})
-    assert text == (
-        "{\n"
-        '  "a": {\n'
-        '    "c": null,\n'
-        '    "d": [\n'
-        "      1,\n"
-        "      2\n"
-        "    ]\n"
-        "  },\n"
-        '  "b": 1\n'
-        "}\n"
-    )
+    expected = [
+        "{",
+        '  "a": {',
+        '    "c": null,',
+        '    "d": [',
+        "      1,",
+        "      2",
+        "    ]",
+        "  },",
+        '  "b": 1',
+        "}",
+    ]
+    assert text == "\n".join(expected) + "\n"
 
 
 def test_dumps_is_independent_of_insertion_order_and_keeps_unicode() -> None:

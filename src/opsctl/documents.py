@@ -84,16 +84,20 @@ class PinnedFramework(_Doc):
     digest: str
 
 
-class RunDocument(_Doc):
-    """``.opsctl/runs/<id>.json``."""
+class RunHeader(_Doc):
+    """The part of a run document that listings need; the history is skipped unread.
+
+    ``opsctl runs`` reads only this, so listing a thousand runs does not
+    validate a hundred thousand history events.
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     schema_: int = Field(RUN_SCHEMA, alias="schema")
-    kind: Literal["run"] = "run"
     id: str = Field(pattern=SLUG_PATTERN, max_length=64)
     title: str = Field(min_length=1)
     framework: PinnedFramework
     created: dt.datetime
-    created_by: str
     due: dt.date | None = None
     status: RunStatus = RunStatus.ACTIVE
     phase: str | None = Field(default=None, description="The current phase; none once completed.")
@@ -101,7 +105,14 @@ class RunDocument(_Doc):
     items: dict[str, ItemState] = Field(
         default={}, description="State by 'phase/item'; an absent item is open."
     )
-    approvals: list[Approval] = []
-    history: list[Event] = []
+
+
+class RunDocument(RunHeader):
+    """``.opsctl/runs/<id>.json``."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    kind: Literal["run"] = "run"
+    created_by: str
+    approvals: list[Approval] = []
+    history: list[Event] = []

@@ -20,6 +20,7 @@ from opsctl.documents import (
     ItemStatus,
     PinnedFramework,
     RunDocument,
+    RunHeader,
     RunStatus,
 )
 from opsctl.errors import CheckFailed, UsageError
@@ -121,7 +122,7 @@ def resolve_item(framework: Framework, ref: str) -> tuple[Phase, Item]:
     )
 
 
-def state_of(document: RunDocument, phase: Phase, item: Item) -> ItemState | None:
+def state_of(document: RunHeader, phase: Phase, item: Item) -> ItemState | None:
     """The recorded state of an item; None means open."""
     return document.items.get(item_key(phase, item))
 
@@ -272,12 +273,12 @@ def gate_report(document: RunDocument, phase: Phase, today: dt.date) -> GateRepo
     return report
 
 
-def current_phase(document: RunDocument, framework: Framework) -> Phase | None:
+def current_phase(document: RunHeader, framework: Framework) -> Phase | None:
     """The phase the run stands in; None once completed."""
     return framework.phase(document.phase) if document.phase else None
 
 
-def phases_through_current(document: RunDocument, framework: Framework) -> list[Phase]:
+def phases_through_current(document: RunHeader, framework: Framework) -> list[Phase]:
     """Every phase up to and including the current one (all, once completed)."""
     if document.phase is None:
         return list(framework.phases)
@@ -316,7 +317,7 @@ def describe_gate(report: GateReport) -> str:
     return f"gate of phase '{report.phase.id}' is not met; missing: " + "; ".join(parts)
 
 
-def progress(document: RunDocument, framework: Framework, today: dt.date) -> tuple[int, int]:
+def progress(document: RunHeader, framework: Framework, today: dt.date) -> tuple[int, int]:
     """(complete, total) over every required item of the run."""
     total = complete = 0
     for phase, item in framework.iter_items():

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from opsctl.documents import RUN_SCHEMA, RunDocument
+from pydantic import ValidationError
+
+from opsctl.documents import RUN_SCHEMA, RunDocument, RunHeader
 from opsctl.errors import StoreError, UsageError
 from opsctl.model import Framework
 from opsctl.runs import definition_digest, validate_run_id
@@ -74,16 +76,29 @@ class RunStore:
             raise StoreError(f"{path}: id: '{document.id}' does not match the file name")
         return document
 
-    def load_all(self) -> tuple[list[RunDocument], list[StoreError]]:
-        """Every readable run, plus the errors of those that are not."""
-        runs: list[RunDocument] = []
+    def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
+        """Every run's header (state without history), plus the errors of unreadable ones.
+
+        Reads each file once with Pydantic's JSON parser and skips the history;
+        a file that is older, newer or damaged goes through the full reader,
+        which upgrades it or names the problem.
+        """
+        headers: list[RunHeader] = []
         errors: list[StoreError] = []
         for run_id in self.ids():
+            path = self.path(run_id)
             try:
-                runs.append(self._read(self.path(run_id)))
-            except StoreError as exc:
-                errors.append(exc)
-        return runs, errors
+                header = RunHeader.model_validate_json(path.read_bytes())
+                if header.schema_ != RUN_SCHEMA or header.id != run_id:
+                    raise ValueError("needs the full reader")
+            except (OSError, ValidationError, ValueError):
+                try:
+                    header = self._read(path)
+                except StoreError as exc:
+                    errors.append(exc)
+                    continue
+            headers.append(header)
+        return headers, errors
 
     def create(self, document: RunDocument, framework: Framework) -> None:
         """Store a new run and pin its definition; refuses an id already taken."""
@@ -138,6 +153,6 @@ class RunStore:
         self._definitions[digest] = framework
         return framework
 
-    def framework_of(self, document: RunDocument) -> Framework:
+    def framework_of(self, document: RunHeader) -> Framework:
         """The definition a run follows."""
         return self.definition(document.framework.digest)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from opsctl.documents import ItemState, RunDocument
+from opsctl.documents import ItemState, RunDocument, RunHeader
 from opsctl.model import Framework
 from opsctl.runs import current_phase, gate_report, item_key, progress, state_of
 
@@ -20,7 +20,7 @@ def _state_view(state: ItemState | None) -> dict[str, Any]:
     return state.model_dump(mode="json", exclude_none=True)
 
 
-def run_summary(document: RunDocument, framework: Framework, today: dt.date) -> dict[str, Any]:
+def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> dict[str, Any]:
     """One line of ``opsctl runs``."""
     complete, total = progress(document, framework, today)
     phase = current_phase(document, framework)

@@ -56,3 +56,20 @@ def dumps(document: Any) -> str:
 def emit_json(kind: str, payload: dict[str, Any]) -> None:
     """Print a versioned JSON document: ``{"kind": ..., "version": 1, ...}``."""
     sys.stdout.write(dumps({"kind": kind, "version": JSON_VERSION, **payload}))
+
+
+def print_columns(headers: list[str], rows: list[list[str]]) -> None:
+    """Print aligned plain-text columns, like ``kubectl get``.
+
+    Listings can be thousands of rows long; Rich's table layout costs about
+    half a millisecond a row, this costs next to nothing, and the output is
+    easy to ``grep`` and ``cut``.
+    """
+    widths = [len(header) for header in headers]
+    for row in rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        for cells in [headers, *rows]
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")

@@ -10,7 +10,14 @@ from rich.table import Table
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, err_console
+from opsctl.cli.output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit_json,
+    err_console,
+    print_columns,
+)
 from opsctl.cli.render import print_status
 from opsctl.errors import StoreError, UsageError
 from opsctl.identity import current_actor
@@ -77,7 +84,7 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
     Example: opsctl runs --format json
     """
     store = state.store()
-    documents, errors = store.load_all()
+    documents, errors = store.headers()
     today = clock.today()
     rows = [run_summary(doc, store.framework_of(doc), today) for doc in documents]
     if output_format is OutputFormat.JSON:
@@ -85,21 +92,20 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
     elif not rows and not errors:
         console().print("no runs yet; start one with: opsctl start FRAMEWORK --title TITLE")
     else:
-        table = Table(box=None, pad_edge=False)
-        for column in ("id", "framework", "phase", "progress", "due", "status"):
-            table.add_column(column, no_wrap=column in ("id", "due"))
+        lines = []
         for row in rows:
             done, total = row["progress"]["complete"], row["progress"]["total"]
-            due = row["due"] or "-"
-            table.add_row(
-                row["id"],
-                row["framework"],
-                f"{row['phase_number']}/{row['phases']} {row['phase'] or ''}".rstrip(),
-                f"{done}/{total}",
-                f"[red]{due} overdue[/]" if row["overdue"] else due,
-                row["status"],
+            lines.append(
+                [
+                    row["id"],
+                    row["framework"],
+                    f"{row['phase_number']}/{row['phases']} {row['phase'] or ''}".rstrip(),
+                    f"{done}/{total}",
+                    (row["due"] or "-") + (" overdue" if row["overdue"] else ""),
+                    row["status"],
+                ]
             )
-        console().print(table)
+        print_columns(["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"], lines)
     for error in errors:
         err_console().print(f"opsctl: error: {error}", markup=False)
     if errors:

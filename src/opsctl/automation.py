@@ -1,0 +1,107 @@
+"""Automated checks: evidence gathered by the tool instead of typed in.
+
+An item may declare a ``file`` check (a path or glob must exist), a
+``command`` check (an argv list run without a shell, passing on exit 0 within
+its timeout) or a ``metric`` check (the latest KPI reading meets a
+threshold). Checks run only when asked (``opsctl check --run-checks``),
+never when definitions are loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsctl.model import Check, CommandCheck, Direction, FileCheck, MetricCheck
+
+AUTOMATED_ACTOR = "opsctl"
+STDERR_TAIL_LINES = 5
+
+MetricReader = Callable[[str], "tuple[float, Direction] | None"]
+"""Latest reading of a KPI and its direction, or None when there is none."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one automated check found."""
+
+    passed: bool
+    detail: str
+
+    @property
+    def evidence(self) -> str:
+        """The evidence recorded on the item when the check passed."""
+        return f"automated: {self.detail}"
+
+
+def run_check(check: Check, root: Path, read_metric: MetricReader) -> Outcome:
+    """Run one check relative to the repository root."""
+    if isinstance(check, FileCheck):
+        return _file_check(check, root)
+    if isinstance(check, CommandCheck):
+        return _command_check(check, root)
+    return _metric_check(check, read_metric)
+
+
+def _file_check(check: FileCheck, root: Path) -> Outcome:
+    pattern = check.path
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        return Outcome(False, f"path '{pattern}' must be relative to the repository root")
+    matches = sorted(path for path in root.glob(pattern) if path.is_file())
+    if not matches:
+        return Outcome(False, f"no file matches '{pattern}' under {root}")
+    return Outcome(True, f"file {matches[0].relative_to(root).as_posix()}")
+
+
+def _tail(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-STDERR_TAIL_LINES:])
+
+
+def _command_check(check: CommandCheck, root: Path) -> Outcome:
+    shown = " ".join(check.argv)
+    try:
+        process = subprocess.Popen(
+            check.argv,
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        return Outcome(False, f"command not found: {check.argv[0]}")
+    except OSError as exc:
+        return Outcome(False, f"cannot run '{shown}': {exc.strerror or exc}")
+    try:
+        _, stderr = process.communicate(timeout=check.timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return Outcome(False, f"'{shown}' timed out after {check.timeout:g}s and was killed")
+    if process.returncode != 0:
+        tail = _tail(stderr)
+        return Outcome(
+            False, f"'{shown}' exited with {process.returncode}" + (f": {tail}" if tail else "")
+        )
+    return Outcome(True, f"'{shown}' exited 0")
+
+
+def _metric_check(check: MetricCheck, read_metric: MetricReader) -> Outcome:
+    reading = read_metric(check.metric)
+    if reading is None:
+        return Outcome(False, f"no reading of KPI '{check.metric}' yet")
+    value, direction = reading
+    if direction is Direction.HIGHER:
+        passed, relation = value >= check.threshold, ">="
+    else:
+        passed, relation = value <= check.threshold, "<="
+    verdict = "meets" if passed else "does not meet"
+    return Outcome(
+        passed, f"KPI {check.metric} = {value:g} {verdict} {relation} {check.threshold:g}"
+    )
