@@ -9,6 +9,7 @@ never when definitions are loaded.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsctl.model import Check, CommandCheck, Direction, FileCheck, MetricCheck
+from opsctl.documents import ItemStatus, RunDocument, RunHeader
+from opsctl.model import Check, CommandCheck, Direction, FileCheck, Framework, MetricCheck, Phase
+from opsctl.runs import item_complete, item_key, resolve_item, set_item, state_of
 
 AUTOMATED_ACTOR = "opsctl"
 STDERR_TAIL_LINES = 5
@@ -105,3 +108,43 @@ def _metric_check(check: MetricCheck, read_metric: MetricReader) -> Outcome:
     return Outcome(
         passed, f"KPI {check.metric} = {value:g} {verdict} {relation} {check.threshold:g}"
     )
+
+
+@dataclass(frozen=True)
+class PendingCheck:
+    """An automated check of an item that is not complete yet."""
+
+    run_id: str
+    key: str
+    check: Check
+
+
+def pending_checks(document: RunHeader, phases: list[Phase], today: dt.date) -> list[PendingCheck]:
+    """The items of the given phases that declare a check and are not complete."""
+    return [
+        PendingCheck(document.id, item_key(phase, item), item.check)
+        for phase in phases
+        for item in phase.items
+        if item.check is not None and not item_complete(state_of(document, phase, item), today)[0]
+    ]
+
+
+def record_passes(
+    document: RunDocument, framework: Framework, passed: list[tuple[str, Outcome]], at: dt.datetime
+) -> None:
+    """Mark items whose check passed as done by ``opsctl``, unless completed meanwhile."""
+    for key, outcome in passed:
+        phase, item = resolve_item(framework, key)
+        if item_complete(state_of(document, phase, item), at.date())[0]:
+            continue
+        if document.items.get(key) is not None:
+            set_item(document, framework, key, ItemStatus.OPEN, AUTOMATED_ACTOR, at)
+        set_item(
+            document,
+            framework,
+            key,
+            ItemStatus.DONE,
+            AUTOMATED_ACTOR,
+            at,
+            evidence=outcome.evidence,
+        )

@@ -8,7 +8,7 @@ report is ok, 1 when something is missing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from opsctl.documents import ItemStatus, RunDocument, RunHeader
@@ -148,8 +148,24 @@ def _item_result(document: RunHeader, phase: Phase, today: dt.date) -> list[Item
     return results
 
 
-def check_run(document: RunDocument, framework: Framework, which: str, today: dt.date) -> RunResult:
-    """Evaluate the selected phases of a run: every item and every required sign-off."""
+def _with_check_failure(result: ItemResult, failure: str | None) -> ItemResult:
+    if failure is None or result.result is not Result.FAILED:
+        return result
+    return replace(result, message=f"{result.message}; automated check failed: {failure}")
+
+
+def check_run(
+    document: RunDocument,
+    framework: Framework,
+    which: str,
+    today: dt.date,
+    check_failures: dict[tuple[str, str], str] | None = None,
+) -> RunResult:
+    """Evaluate the selected phases of a run: every item and every required sign-off.
+
+    ``check_failures`` maps (run, item) to why its automated check failed, so
+    the report says why the tool could not complete the item itself.
+    """
     approvals = {
         (approval.phase, approval.role): approval.by
         for approval in document.approvals
@@ -157,7 +173,11 @@ def check_run(document: RunDocument, framework: Framework, which: str, today: dt
     }
     result = RunResult(document.id, document.title, document.framework.id)
     for phase in select_phases(document, framework, which):
-        checked = PhaseResult(phase.id, phase.title, _item_result(document, phase, today))
+        items = [
+            _with_check_failure(result, (check_failures or {}).get((document.id, result.key)))
+            for result in _item_result(document, phase, today)
+        ]
+        checked = PhaseResult(phase.id, phase.title, items)
         for role in phase.gate.approvals:
             approver = approvals.get((phase.id, role), "")
             verdict = Result.PASSED if approver else Result.FAILED

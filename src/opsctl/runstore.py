@@ -86,7 +86,12 @@ class RunStore:
         headers: list[RunHeader] = []
         errors: list[StoreError] = []
         for run_id in self.ids():
-            path = self.path(run_id)
+            path = self.runs_dir / f"{run_id}.json"
+            try:
+                validate_run_id(run_id)
+            except UsageError:
+                errors.append(StoreError(f"{path}: file name is not a run id; move it away"))
+                continue
             try:
                 header = RunHeader.model_validate_json(path.read_bytes())
                 if header.schema_ != RUN_SCHEMA or header.id != run_id:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from opsctl import __version__
-from opsctl.cli import frameworks, items, runs, validate, walk
+from opsctl.cli import check, frameworks, items, runs, validate, walk
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
 from opsctl.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, OpsctlError
@@ -62,6 +62,8 @@ for command in (runs.init, runs.start, runs.runs, runs.status, runs.log, walk.wa
 for command in (items.done, items.skip, items.block, items.reopen, items.advance, items.approve):
     app.command()(command)
 app.command()(runs.upgrade)
+app.command()(check.check)
+app.command()(check.waivers)
 
 
 def main(argv: list[str] | None = None) -> None:

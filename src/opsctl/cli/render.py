@@ -7,6 +7,8 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from opsctl.ci import CheckReport, ItemResult, Result
+from opsctl.ci_formats import failure_message
 from opsctl.cli.output import console
 
 MARKS = {
@@ -87,3 +89,24 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
             out.print("  " + gate_line(phase))
     if run["phase"] is None:
         out.print("[green]run completed[/]")
+
+
+def print_check(report: CheckReport) -> None:
+    """Print a check report for people: verdict per run and phase, then what is missing."""
+    out = console()
+    for run in report.runs:
+        for phase in run.phases:
+            verdict = "[green]ok[/]" if phase.ok else "[red]missing items[/]"
+            out.print(f"{run.id} · {run.framework} · phase {phase.id}: {verdict}")
+            for entry in phase.entries():
+                if entry.result is Result.FAILED:
+                    out.print(f"  [red]✖[/] {escape(failure_message(entry))}")
+                elif entry.result is Result.WAIVED and isinstance(entry, ItemResult):
+                    out.print(f"  [yellow]↷[/] {entry.key}: {escape(entry.message)}")
+    for note in report.notes:
+        out.print(f"[dim]{escape(note)}[/]")
+    missing = len(report.failures())
+    if report.ok:
+        out.print("[green]opsctl check: all required items and sign-offs complete[/]")
+    else:
+        out.print(f"[red]opsctl check: {missing} required item(s) or sign-off(s) missing[/]")

@@ -86,7 +86,12 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
     store = state.store()
     documents, errors = store.headers()
     today = clock.today()
-    rows = [run_summary(doc, store.framework_of(doc), today) for doc in documents]
+    rows = []
+    for document in documents:
+        try:
+            rows.append(run_summary(document, store.framework_of(document), today))
+        except StoreError as exc:
+            errors.append(exc)
     if output_format is OutputFormat.JSON:
         emit_json("runs", {"runs": rows})
     elif not rows and not errors:

@@ -7,7 +7,6 @@ of input never loses what was already recorded.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import typer
 from rich.markup import escape
@@ -35,30 +34,38 @@ class Prompter:
 
     def __init__(self) -> None:
         self.interactive = sys.stdin.isatty()
-        self._lines: Iterator[str] | None = None
+        self._first: str | None = None
         if not self.interactive:
-            piped = sys.stdin.read()
-            if not piped.strip():
+            self._first = sys.stdin.readline()
+            if not self._first:
                 raise UsageError(
                     "walk is interactive: run it in a terminal, or pipe the answers in "
                     "(one per line); to record items from scripts use opsctl done/skip/block"
                 )
-            self._lines = iter(piped.splitlines())
+
+    def _next_piped(self) -> str:
+        if self._first is not None:
+            line, self._first = self._first, None
+        else:
+            line = sys.stdin.readline()
+        if not line:
+            raise _EndOfInput
+        return line
 
     def ask(self, question: str) -> str:
         """One answer, stripped; the end of piped input ends the walk."""
         console().print(question, end="", markup=False)
-        if self._lines is None:
+        if self.interactive:
             try:
                 return input().strip()
             except EOFError:
                 raise _EndOfInput from None
         try:
-            answer = next(self._lines).strip()
-        except StopIteration:
+            answer = self._next_piped().strip()
+        except _EndOfInput:
             console().print()
-            raise _EndOfInput from None
-        console().print(escape(answer))
+            raise
+        console().print(answer, markup=False)
         return answer
 
     def ask_required(self, question: str) -> str:

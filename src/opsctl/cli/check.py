@@ -1,0 +1,174 @@
+"""``opsctl check`` (the CI gate) and ``opsctl waivers``."""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from opsctl import clock
+from opsctl.cli import state
+from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
+from opsctl.documents import ItemStatus, RunDocument, RunStatus
+from opsctl.errors import EXIT_FAILED, UsageError
+from opsctl.runs import item_key
+
+
+class CheckFormat(str, Enum):
+    """Formats of the check report."""
+
+    TEXT = "text"
+    JSON = "json"
+    JUNIT = "junit"
+    GITHUB = "github"
+    MARKDOWN = "markdown"
+
+
+RENDERERS = {
+    CheckFormat.JSON: "to_json",
+    CheckFormat.JUNIT: "to_junit",
+    CheckFormat.GITHUB: "to_github",
+    CheckFormat.MARKDOWN: "to_markdown",
+}
+
+
+def _writable(output: Path) -> None:
+    folder = output.parent if str(output.parent) else Path()
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a directory")
+    if not folder.is_dir():
+        raise UsageError(f"--output {output}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise UsageError(f"--output {output}: not writable")
+
+
+def _runs_to_check(run_id: str | None, all_runs: bool) -> list[RunDocument]:
+    store = state.store()
+    if all_runs == (run_id is not None):
+        raise UsageError("name one RUN, or pass --all for every active run")
+    if run_id is not None:
+        return [store.load(run_id)]
+    headers, errors = store.headers()
+    if errors:
+        raise errors[0]
+    return [store.load(h.id) for h in headers if h.status is RunStatus.ACTIVE]
+
+
+def check(
+    run_id: str | None = typer.Argument(None, help="Run id; or --all."),
+    all_runs: bool = typer.Option(False, "--all", help="Check every active run."),
+    phase: str = typer.Option(
+        "current", "--phase", help="current, all (up to the current one), or a phase id."
+    ),
+    output_format: CheckFormat = typer.Option(
+        CheckFormat.TEXT, "--format", "-f", help="text, json, junit, github or markdown."
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
+    run_checks: bool = typer.Option(
+        False, "--run-checks", help="Also run the items' automated checks (file, command, metric)."
+    ),
+) -> None:
+    """Fail (exit 1) while a required item or sign-off is missing; for CI.
+
+    Exit 0 when every required item is complete (done, or waived by a
+    skip that has not expired) and every required sign-off is present;
+    1 when something is missing, each listed with its owner; 2 on bad input.
+
+    Example: opsctl check --all --phase all --format junit --output opsctl.xml
+    """
+    from opsctl import ci_formats
+    from opsctl.ci import CheckReport, check_run, select_phases
+
+    if output is not None:
+        if output_format is CheckFormat.TEXT:
+            raise UsageError("--output needs --format json, junit, github or markdown")
+        _writable(output)
+    store = state.store()
+    documents = _runs_to_check(run_id, all_runs)
+    for document in documents:
+        select_phases(document, store.framework_of(document), phase)
+    failures: dict[tuple[str, str], str] = {}
+    if run_checks:
+        from opsctl.cli.automated import run_automated_checks
+
+        documents, failures = run_automated_checks(documents, phase)
+    today = clock.today()
+    report = CheckReport(
+        [check_run(doc, store.framework_of(doc), phase, today, failures) for doc in documents],
+        [] if documents else ["no active runs to check"],
+    )
+    if output_format is CheckFormat.TEXT or output is not None:
+        from opsctl.cli.render import print_check
+
+        print_check(report)
+    if output_format is not CheckFormat.TEXT:
+        rendered: str = getattr(ci_formats, RENDERERS[output_format])(report)
+        if output is None:
+            typer.echo(rendered, nl=False)
+        else:
+            try:
+                output.write_text(rendered, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+            console().print(f"wrote {output_format.value} report to {output}")
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if output_format is CheckFormat.GITHUB and summary_file:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(ci_formats.to_markdown(report))
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def waivers(
+    run_id: str | None = typer.Argument(None, help="Only this run."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """List waivers (skipped items): reason, who, expiry, and whether they still count.
+
+    Example: opsctl waivers --format json
+    """
+    store = state.store()
+    today = clock.today()
+    ids = [run_id] if run_id else store.ids()
+    rows: list[dict[str, str]] = []
+    for current in ids:
+        document = store.load(current)
+        framework = store.framework_of(document)
+        for phase, item in framework.iter_items():
+            found = document.items.get(item_key(phase, item))
+            if found is None or found.status is not ItemStatus.SKIPPED:
+                continue
+            expired = found.expires is not None and found.expires < today
+            rows.append(
+                {
+                    "run": document.id,
+                    "item": item_key(phase, item),
+                    "reason": found.reason or "",
+                    "by": found.by,
+                    "at": found.at.isoformat(),
+                    "expires": found.expires.isoformat() if found.expires else "never",
+                    "state": "expired" if expired else "active",
+                }
+            )
+    if output_format is OutputFormat.JSON:
+        emit_json("waivers", {"waivers": rows})
+        return
+    if not rows:
+        console().print("no waivers")
+        return
+    print_columns(
+        ["RUN", "ITEM", "STATE", "EXPIRES", "BY", "REASON"],
+        [
+            [
+                row["run"],
+                row["item"],
+                row["state"],
+                row["expires"] or "never",
+                row["by"],
+                " ".join(str(row["reason"]).split()),
+            ]
+            for row in rows
+        ],
+    )
