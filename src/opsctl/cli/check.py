@@ -57,7 +57,7 @@ def _runs_to_check(run_id: str | None, all_runs: bool) -> list[RunDocument]:
 
 
 def check(
-    run_id: str | None = typer.Argument(None, help="Run id; or --all."),
+    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Run id; or --all."),
     all_runs: bool = typer.Option(False, "--all", help="Check every active run."),
     phase: str = typer.Option(
         "current", "--phase", help="current, all (up to the current one), or a phase id."
@@ -122,7 +122,7 @@ def check(
 
 
 def waivers(
-    run_id: str | None = typer.Argument(None, help="Only this run."),
+    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Only this run."),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """List waivers (skipped items): reason, who, expiry, and whether they still count.

@@ -62,7 +62,10 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
 
 
 @app.command("show")
-def show_framework(framework_id: str, output_format: OutputFormat = FormatOption) -> None:
+def show_framework(
+    framework_id: str = typer.Argument(..., metavar="FRAMEWORK", help="Framework id."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
     """Show one framework as a tree of phases, items, gates and KPIs.
 
     Example: opsctl frameworks show release-management

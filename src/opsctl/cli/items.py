@@ -13,8 +13,10 @@ from opsctl.identity import current_actor
 from opsctl.runs import advance as advance_run
 from opsctl.runs import item_key, set_item
 
-RunArg = typer.Argument(..., help="Run id (see opsctl runs).")
-ItemArg = typer.Argument(..., help="PHASE/ITEM, or the bare item id when unique in the run.")
+RunArg = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs).")
+ItemArg = typer.Argument(
+    ..., metavar="ITEM", help="PHASE/ITEM, or the bare item id when unique in the run."
+)
 ReasonOption = typer.Option(None, "--reason", "-r", help="Why (required).")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -12,7 +13,7 @@ from opsctl import __version__
 from opsctl.cli import check, frameworks, items, runs, validate, walk
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
-from opsctl.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, OpsctlError
+from opsctl.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, OpsctlError
 
 app = typer.Typer(
     name="opsctl",
@@ -76,7 +77,12 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="opsctl")
+        code = app(args=args, prog_name="opsctl", standalone_mode=False)
+    except typer.TyperException as exc:
+        _usage_error(exc)
+    except typer.Abort:
+        err_console().print("opsctl: interrupted", markup=False)
+        sys.exit(EXIT_INTERRUPTED)
     except OpsctlError as exc:
         if debug:
             raise
@@ -97,3 +103,18 @@ def main(argv: list[str] | None = None) -> None:
             markup=False,
         )
         sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: typer.TyperException) -> NoReturn:
+    """A wrong flag or argument: one line naming it, exit 2 (help alone when no args)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        typer.echo(exc.format_message(), err=True)
+        sys.exit(EXIT_USAGE)
+    context = getattr(exc, "ctx", None)
+    command = getattr(context, "command_path", "opsctl")
+    message = " ".join(exc.format_message().split())
+    err_console().print(
+        f"opsctl: error: {message} (see '{command} --help')", markup=False, highlight=False
+    )
+    sys.exit(exc.exit_code)

@@ -44,7 +44,9 @@ def init(
 
 
 def start(
-    framework_id: str = typer.Argument(..., help="Framework id (see opsctl frameworks list)."),
+    framework_id: str = typer.Argument(
+        ..., metavar="FRAMEWORK", help="Framework id (see opsctl frameworks list)."
+    ),
     title: str = typer.Option(..., "--title", "-t", help="What this run is for."),
     run_id: str | None = typer.Option(None, "--id", help="Run id (default: from the title)."),
     due: str | None = typer.Option(None, "--due", help="Due date, YYYY-MM-DD."),
@@ -118,7 +120,7 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
 
 
 def status(
-    run_id: str = typer.Argument(..., help="Run id (see opsctl runs)."),
+    run_id: str = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs)."),
     all_phases: bool = typer.Option(False, "--all", "-a", help="Show every phase's items."),
     output_format: OutputFormat = FormatOption,
 ) -> None:
@@ -139,7 +141,7 @@ def status(
 
 
 def log(
-    run_id: str = typer.Argument(..., help="Run id."),
+    run_id: str = typer.Argument(..., metavar="RUN", help="Run id."),
     limit: int = typer.Option(0, "--limit", "-n", min=0, help="Only the last N events."),
     output_format: OutputFormat = FormatOption,
 ) -> None:
@@ -170,7 +172,7 @@ def log(
     console().print(table)
 
 
-def upgrade(run_id: str = typer.Argument(..., help="Run id.")) -> None:
+def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) -> None:
     """Move a run to the current definition of its framework.
 
     Items that still exist keep their state; the command reports what was

@@ -77,7 +77,9 @@ class Prompter:
             console().print("[yellow]an answer is needed here[/]")
 
 
-def walk(run_id: str = typer.Argument(..., help="Run id (see opsctl runs).")) -> None:
+def walk(
+    run_id: str = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs)."),
+) -> None:
     """Walk through the current phase item by item, then advance when the gate is met.
 
     For each open item it shows the help text and owner and asks:
