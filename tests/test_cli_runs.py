@@ -304,11 +304,20 @@ def test_advance_refuses_with_exit_1_listing_missing(
     capsys: pytest.CaptureFixture[str], rel: Path
 ) -> None:
     ok(["done", "rel-2-4", "stakeholders-aligned", "-e", "https://wiki/1"], capsys)
-    line = assert_refused(["advance", "rel-2-4"], capsys, run_file("rel-2-4"), code=1)
+    before = load("rel-2-4")
+    code, _, err = run_main(["advance", "rel-2-4"], capsys)
+    assert code == 1
+    line = assert_one_line_error(err)
     assert "planning/timeline-published" in line
     assert "planning/success-criteria-defined" in line
     assert "stakeholders-aligned" not in line
-    assert load("rel-2-4")["phase"] == "planning"
+    after = load("rel-2-4")
+    assert after["phase"] == "planning"
+    assert after["items"] == before["items"]
+    assert after["history"][:-1] == before["history"]
+    refusal = after["history"][-1]
+    assert refusal["action"] == "advance-refused"
+    assert "planning/timeline-published" in refusal["detail"]["missing"]
 
 
 def test_advance_moves_on(capsys: pytest.CaptureFixture[str], rel: Path) -> None:
@@ -410,8 +419,9 @@ def test_approve_with_a_roster(
     ok(["done", "m", "check-a"], capsys)
     ok(["done", "m", "check-b", "-e", "https://ci/1"], capsys)
     ok(["done", "m", "prep/shared"], capsys)
-    line = assert_refused(["advance", "m"], capsys, run_file("m"), code=1)
-    assert "sign-off by operations" in line
+    code, _, err = run_main(["advance", "m"], capsys)
+    assert code == 1
+    assert "sign-off by operations" in assert_one_line_error(err)
     line = assert_refused(["approve", "m"], capsys, run_file("m"), code=1)
     assert "pm@example.com may not sign off" in line and "ops@example.com" in line
 
@@ -428,7 +438,8 @@ def test_approve_with_a_roster(
     ok(["done", "m", "check-a"], capsys)
     data = json.loads(ok(["status", "m", "-f", "json"], capsys))
     assert data["phases"][0]["gate"]["approvals_missing"] == ["operations"]
-    assert_refused(["advance", "m"], capsys, run_file("m"), code=1)
+    assert run_main(["advance", "m"], capsys)[0] == 1
+    assert load("m")["phase"] == "prep"
 
 
 # --- upgrade after the definition changed ----------------------------------------------------

@@ -295,7 +295,10 @@ def advance(
     assert phase is not None
     report = gate_report(document, phase, at.date())
     if not report.met:
-        raise CheckFailed(describe_gate(report))
+        message = describe_gate(report)
+        missing = message.partition("missing: ")[2]
+        record(document, actor, at, "advance-refused", phase=phase.id, detail={"missing": missing})
+        raise GateRefused(message)
     index = framework.phases.index(phase)
     following = framework.phases[index + 1] if index + 1 < len(framework.phases) else None
     detail = {"from": phase.id, "to": following.id if following else "completed"}
@@ -308,6 +311,10 @@ def advance(
     else:
         document.phase = following.id
     return following
+
+
+class GateRefused(CheckFailed):
+    """A gate is not met; the refusal is recorded in the run's history."""
 
 
 def describe_gate(report: GateReport) -> str:

@@ -10,8 +10,8 @@ from opsctl.cli import state
 from opsctl.cli.output import console
 from opsctl.documents import ItemStatus
 from opsctl.identity import current_actor
+from opsctl.runs import GateRefused, item_key, set_item
 from opsctl.runs import advance as advance_run
-from opsctl.runs import item_key, set_item
 
 RunArg = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs).")
 ItemArg = typer.Argument(
@@ -89,9 +89,15 @@ def advance(run_id: str = RunArg) -> None:
     Example: opsctl advance rel-2-4
     """
     store = state.store()
+    refused: GateRefused | None = None
     with store.update(run_id) as document:
         framework = store.framework_of(document)
-        following = advance_run(document, framework, current_actor(), clock.now())
+        try:
+            following = advance_run(document, framework, current_actor(), clock.now())
+        except GateRefused as exc:
+            refused = exc
+    if refused is not None:
+        raise refused
     if following is None:
         console().print(f"{run_id}: final gate passed; run completed")
     else:

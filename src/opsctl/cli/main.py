@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import NoReturn
 
 import typer
 
 from opsctl import __version__
-from opsctl.cli import check, frameworks, items, runs, validate, walk
+from opsctl.cli import check, frameworks, items, metric, report, runs, validate, walk
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
-from opsctl.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, OpsctlError
+from opsctl.errors import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    DefinitionError,
+    OpsctlError,
+)
 
 app = typer.Typer(
     name="opsctl",
@@ -65,12 +73,15 @@ for command in (items.done, items.skip, items.block, items.reopen, items.advance
 app.command()(runs.upgrade)
 app.command()(check.check)
 app.command()(check.waivers)
+app.add_typer(metric.app, name="metric")
+app.add_typer(report.app, name="report")
+app.add_typer(report.review_app, name="review")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every error into one line and a documented exit code.
 
-    Typer reports usage errors itself (exit 2); opsctl's own errors carry
+    Usage errors are one line (exit 2); opsctl's own errors carry
     their exit code; anything else is a bug, reported without a traceback
     unless ``--debug`` is given.
     """
@@ -83,9 +94,22 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         err_console().print("opsctl: interrupted", markup=False)
         sys.exit(EXIT_INTERRUPTED)
+    except DefinitionError as exc:
+        if debug:
+            traceback.print_exc()
+        for diagnostic in exc.diagnostics:
+            err_console().print(str(diagnostic), markup=False, highlight=False)
+        files = len({diagnostic.path for diagnostic in exc.diagnostics})
+        count = len(exc.diagnostics)
+        err_console().print(
+            f"opsctl: error: {count} problem{'s' if count != 1 else ''} in "
+            f"{files} file{'s' if files != 1 else ''}",
+            markup=False,
+        )
+        sys.exit(exc.exit_code)
     except OpsctlError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         err_console().print(f"opsctl: error: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
@@ -96,10 +120,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_FAILED)
     except Exception as exc:
         if debug:
-            raise
+            traceback.print_exc()
         err_console().print(
             f"opsctl: internal error: {type(exc).__name__}: {exc} "
-            "(run again with --debug for the traceback, and please report it)",
+            "(run again with --debug for the traceback, and please report it)"
+            if not debug
+            else "opsctl: internal error (traceback above); please report it",
             markup=False,
         )
         sys.exit(EXIT_INTERNAL)

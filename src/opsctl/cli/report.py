@@ -1,0 +1,179 @@
+"""``opsctl report`` (monthly and quarterly reviews) and ``opsctl review due``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+
+from opsctl import clock
+from opsctl.cli import state
+from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
+from opsctl.errors import EXIT_FAILED, UsageError
+from opsctl.periods import Period, last_complete, month, quarter
+
+app = typer.Typer(no_args_is_help=True, help="Render the monthly and quarterly review reports.")
+review_app = typer.Typer(no_args_is_help=True, help="The review cycle: what is due.")
+
+OutputOption = typer.Option(
+    None, "--output", "-o", help="Write the report here (and record the review as held)."
+)
+StampOption = typer.Option(
+    False, "--stamp", help="Add the generation time (off by default, so reports are reproducible)."
+)
+
+
+def build_report(kind: str, period: Period, stamp: bool) -> str:
+    """Render one report for a period from the workspace in effect."""
+    from opsctl.metrics import MetricsStore
+    from opsctl.report_context import build_context
+    from opsctl.reporting import render
+
+    workspace = state.workspace()
+    store = state.store()
+    runs = []
+    for run_id in store.ids():
+        document = store.load(run_id)
+        runs.append((document, store.framework_of(document)))
+    metrics = [
+        (metric, framework.id)
+        for framework in state.catalog().frameworks()
+        for metric in framework.metrics
+    ]
+    context = build_context(
+        kind, period, workspace.config().team, runs, metrics, MetricsStore(workspace).load()
+    )
+    if stamp:
+        context.generated_at = clock.now().strftime("%Y-%m-%d %H:%M UTC")
+    return render(kind, context, workspace.templates_dir)
+
+
+def _emit(kind: str, period: Period, output: Path | None, stamp: bool) -> None:
+    from opsctl.identity import current_actor
+    from opsctl.reviews import ReportRecord, ReviewStore, record_report
+    from opsctl.store import atomic_write
+
+    text = build_report(kind, period, stamp)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a directory")
+    try:
+        atomic_write(output, text)
+    except OSError as exc:
+        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+    workspace = state.workspace()
+    try:
+        shown = output.resolve().relative_to(workspace.root).as_posix()
+    except ValueError:
+        shown = str(output.resolve())
+    record = ReportRecord(
+        cadence=kind, period=period.label, path=shown, by=current_actor(), at=clock.now()
+    )
+    with ReviewStore(workspace).update() as document:
+        record_report(document, record)
+    console().print(f"wrote {output} ({kind} review of {period.label})")
+
+
+@app.command("monthly")
+def monthly(
+    month_label: str | None = typer.Option(
+        None, "--month", "-m", help="YYYY-MM (default: the last complete month)."
+    ),
+    output: Path | None = OutputOption,
+    stamp: bool = StampOption,
+) -> None:
+    """Render the monthly operations validation report (Markdown).
+
+    Example: opsctl report monthly --month 2026-11 --output reports/2026-11.md
+    """
+    period = month(month_label) if month_label else last_complete("monthly", clock.today())
+    _emit("monthly", period, output, stamp)
+
+
+@app.command("quarterly")
+def quarterly(
+    quarter_label: str | None = typer.Option(
+        None, "--quarter", "-q", help="YYYY-Qn (default: the last complete quarter)."
+    ),
+    output: Path | None = OutputOption,
+    stamp: bool = StampOption,
+) -> None:
+    """Render the quarterly optimization review (Markdown), with recommendations.
+
+    Example: opsctl report quarterly --quarter 2026-Q4 --output reports/2026-Q4.md
+    """
+    period = quarter(quarter_label) if quarter_label else last_complete("quarterly", clock.today())
+    _emit("quarterly", period, output, stamp)
+
+
+def _first_activity() -> dt.date | None:
+    from opsctl.metrics import MetricsStore
+
+    store = state.store()
+    headers, _ = store.headers()
+    dates = [header.created.date() for header in headers]
+    readings = MetricsStore(state.workspace()).load()
+    dates += [event.at.date() for event in readings.history]
+    return min(dates) if dates else None
+
+
+def _hold_command(cadence: str, period: str) -> str:
+    flag = "--month" if cadence == "monthly" else "--quarter"
+    return f"opsctl report {cadence} {flag} {period} --output reports/{period}.md"
+
+
+@review_app.command("due")
+def due(output_format: OutputFormat = FormatOption) -> None:
+    """List monthly and quarterly reviews due or overdue; exit 1 when one is overdue.
+
+    A review is held when its report is written with --output. Reviews are
+    due when their period ends and overdue 14 days later.
+
+    Example: opsctl review due
+    """
+    from opsctl.reviews import ReviewStore, due_reviews
+
+    cadences = {
+        review.cadence.value
+        for framework in state.catalog().frameworks()
+        for review in framework.review
+    }
+    found = due_reviews(
+        cadences, _first_activity(), ReviewStore(state.workspace()).load(), clock.today()
+    )
+    if output_format is OutputFormat.JSON:
+        emit_json(
+            "reviews-due",
+            {
+                "reviews": [
+                    {
+                        "cadence": r.cadence,
+                        "period": r.period,
+                        "due": r.due.isoformat(),
+                        "overdue": r.overdue,
+                    }
+                    for r in found
+                ]
+            },
+        )
+    elif not found:
+        console().print("no reviews due")
+    else:
+        print_columns(
+            ["CADENCE", "PERIOD", "DUE", "STATE", "TO HOLD IT"],
+            [
+                [
+                    r.cadence,
+                    r.period,
+                    r.due.isoformat(),
+                    "overdue" if r.overdue else "due",
+                    _hold_command(r.cadence, r.period),
+                ]
+                for r in found
+            ],
+        )
+    if any(r.overdue for r in found):
+        raise typer.Exit(EXIT_FAILED)

@@ -1,0 +1,82 @@
+"""Review periods: a month (``2026-11``) or a quarter (``2026-Q4``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from opsctl.errors import UsageError
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar month or quarter, from ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    start: dt.date
+    end: dt.date
+    label: str
+    cadence: str
+
+    def contains(self, moment: dt.datetime | dt.date) -> bool:
+        """Whether a date or UTC time falls in the period."""
+        day = moment.date() if isinstance(moment, dt.datetime) else moment
+        return self.start <= day < self.end
+
+    def months(self) -> list[str]:
+        """The ``YYYY-MM`` labels of the months in the period."""
+        labels, day = [], self.start
+        while day < self.end:
+            labels.append(f"{day.year:04d}-{day.month:02d}")
+            day = _add_months(day, 1)
+        return labels
+
+    def previous(self) -> Period:
+        """The period of the same cadence just before this one."""
+        return _at(self.cadence, _add_months(self.start, -(1 if self.cadence == "monthly" else 3)))
+
+    def next(self) -> Period:
+        """The period of the same cadence just after this one."""
+        return _at(self.cadence, self.end)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month(label: str) -> Period:
+    """The month ``YYYY-MM``."""
+    match = _MONTH.match(label)
+    if not match:
+        raise UsageError(f"--month: expected YYYY-MM, got {label!r}")
+    start = dt.date(int(match[1]), int(match[2]), 1)
+    return Period(start, _add_months(start, 1), label, "monthly")
+
+
+def quarter(label: str) -> Period:
+    """The quarter ``YYYY-Qn``."""
+    match = _QUARTER.match(label.upper())
+    if not match:
+        raise UsageError(f"--quarter: expected YYYY-Qn such as 2026-Q4, got {label!r}")
+    start = dt.date(int(match[1]), (int(match[2]) - 1) * 3 + 1, 1)
+    return Period(start, _add_months(start, 3), label.upper(), "quarterly")
+
+
+def _at(cadence: str, day: dt.date) -> Period:
+    if cadence == "monthly":
+        return month(f"{day.year:04d}-{day.month:02d}")
+    return quarter(f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}")
+
+
+def containing(cadence: str, day: dt.date) -> Period:
+    """The month or quarter a date falls in."""
+    return _at(cadence, day)
+
+
+def last_complete(cadence: str, today: dt.date) -> Period:
+    """The most recent month or quarter that has ended."""
+    return containing(cadence, today).previous()

@@ -1,0 +1,372 @@
+"""The one context object a review report renders, built apart from any template.
+
+Everything is derived from the workspace's stored runs and KPI readings and
+the period: no clock is read, so the same workspace and period always give
+the same context (and so byte-identical reports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from opsctl.documents import ItemStatus, RunDocument, RunStatus
+from opsctl.insights import Recommendation, Stall, most_waived, recommendations, stalls
+from opsctl.kpi import KpiStatus, improvement, judge
+from opsctl.metrics import MetricRecord, MetricsDocument
+from opsctl.model import Framework, Metric
+from opsctl.periods import Period
+from opsctl.runs import item_complete, item_key, progress, state_of
+
+PROGRAM_CHECKLIST = ("operations-success", "success-validation")
+"""The framework and phase that hold the program's success checklist."""
+EXPIRING_WITHIN_DAYS = 30
+TREND_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """A run as a report shows it."""
+
+    id: str
+    title: str
+    framework: str
+    status: str
+    phase: str
+    phase_number: int
+    phases: int
+    complete: int
+    total: int
+    percent: int
+    due: str
+    overdue: bool
+    started: str
+    completed: str
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """An item needing attention: overdue, blocked or waived."""
+
+    run: str
+    key: str
+    title: str
+    owner: str
+    detail: str
+    by: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class GateLine:
+    """A gate passed or refused, or a sign-off given, in the period."""
+
+    run: str
+    phase: str
+    date: str
+    actor: str
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    """A KPI against its target as of the period's end, with its trend."""
+
+    id: str
+    title: str
+    unit: str
+    direction: str
+    framework: str
+    target: float
+    baseline: float | None
+    baseline_period: str
+    latest: float | None
+    latest_period: str
+    improvement: float | None
+    progress: float | None
+    status: str
+    message: str
+    trend: list[tuple[str, float | None]]
+    previous: float | None
+    change_vs_previous: float | None
+
+
+@dataclass(frozen=True)
+class FrameworkProgress:
+    """Required items complete across the runs of one framework."""
+
+    framework: str
+    title: str
+    runs: int
+    complete: int
+    total: int
+    percent: int
+
+
+@dataclass
+class ReportContext:
+    """Everything a monthly or quarterly report says."""
+
+    kind: str
+    period: Period
+    team: str
+    runs_started: list[RunLine] = field(default_factory=list)
+    runs_completed: list[RunLine] = field(default_factory=list)
+    runs_active: list[RunLine] = field(default_factory=list)
+    progress_by_framework: list[FrameworkProgress] = field(default_factory=list)
+    overdue: list[ItemLine] = field(default_factory=list)
+    blocked: list[ItemLine] = field(default_factory=list)
+    gates: list[GateLine] = field(default_factory=list)
+    approvals: list[GateLine] = field(default_factory=list)
+    waivers_granted: list[ItemLine] = field(default_factory=list)
+    waivers_expiring: list[ItemLine] = field(default_factory=list)
+    kpis: list[KpiLine] = field(default_factory=list)
+    checklist: list[ItemLine] = field(default_factory=list)
+    checklist_run: str = ""
+    stalls: list[Stall] = field(default_factory=list)
+    most_waived: list[tuple[str, int]] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    generated_at: str = ""
+
+
+def _day(moment: dt.datetime | dt.date | None) -> str:
+    if moment is None:
+        return ""
+    return (moment.date() if isinstance(moment, dt.datetime) else moment).isoformat()
+
+
+def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> RunLine:
+    """A run's progress as a report line."""
+    complete, total = progress(document, framework, as_of)
+    phase = framework.phase(document.phase) if document.phase else None
+    return RunLine(
+        id=document.id,
+        title=document.title,
+        framework=framework.id,
+        status=document.status.value,
+        phase=phase.title if phase else "completed",
+        phase_number=framework.phases.index(phase) + 1 if phase else len(framework.phases),
+        phases=len(framework.phases),
+        complete=complete,
+        total=total,
+        percent=round(complete * 100 / total) if total else 100,
+        due=_day(document.due),
+        overdue=bool(document.due and document.due < as_of and phase is not None),
+        started=_day(document.created),
+        completed=_day(document.completed),
+    )
+
+
+def _attention(
+    document: RunDocument, framework: Framework, period: Period
+) -> tuple[list[ItemLine], list[ItemLine]]:
+    overdue, blocked = [], []
+    late = document.due is not None and document.due < period.end and document.phase is not None
+    for phase, item in framework.iter_items():
+        state = state_of(document, phase, item)
+        key = item_key(phase, item)
+        if state is not None and state.status is ItemStatus.BLOCKED:
+            blocked.append(
+                ItemLine(document.id, key, item.title, item.owner, state.reason or "", state.by)
+            )
+        if late and item.required and not item_complete(state, period.end)[0]:
+            detail = f"due {_day(document.due)}"
+            overdue.append(ItemLine(document.id, key, item.title, item.owner, detail))
+    return overdue, blocked
+
+
+def _events(document: RunDocument, period: Period) -> tuple[list[GateLine], list[GateLine]]:
+    gates, approvals = [], []
+    for event in document.history:
+        if not period.contains(event.at):
+            continue
+        detail = "; ".join(f"{key}: {value}" for key, value in sorted(event.detail.items()))
+        line = GateLine(document.id, event.phase or "", _day(event.at), event.actor, "", detail)
+        if event.action == "advance":
+            gates.append(_with(line, "passed", f"to {event.detail.get('to', '')}"))
+        elif event.action == "advance-refused":
+            gates.append(_with(line, "refused", event.detail.get("missing", "")))
+        elif event.action == "approve":
+            approvals.append(
+                _with(line, event.detail.get("role", ""), event.detail.get("comment", ""))
+            )
+        elif event.action == "void-approval":
+            approvals.append(_with(line, "voided", event.detail.get("reason", "")))
+    return gates, approvals
+
+
+def _with(line: GateLine, outcome: str, detail: str) -> GateLine:
+    return GateLine(line.run, line.phase, line.date, line.actor, outcome, detail)
+
+
+def _waivers(
+    document: RunDocument, framework: Framework, period: Period
+) -> tuple[list[ItemLine], list[ItemLine]]:
+    granted, expiring = [], []
+    horizon = period.end + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+    for phase, item in framework.iter_items():
+        state = state_of(document, phase, item)
+        if state is None or state.status is not ItemStatus.SKIPPED:
+            continue
+        key = item_key(phase, item)
+        line = ItemLine(
+            document.id, key, item.title, item.owner, state.reason or "", state.by, _day(state.at)
+        )
+        if period.contains(state.at):
+            granted.append(line)
+        if state.expires is not None and period.start <= state.expires < horizon:
+            expiring.append(
+                ItemLine(
+                    document.id,
+                    key,
+                    item.title,
+                    item.owner,
+                    state.reason or "",
+                    state.by,
+                    state.expires.isoformat(),
+                )
+            )
+    return granted, expiring
+
+
+def _as_of(record: MetricRecord | None, last_month: str) -> MetricRecord | None:
+    if record is None:
+        return None
+    readings = {p: r for p, r in record.readings.items() if p <= last_month}
+    return MetricRecord(baseline=record.baseline, readings=readings)
+
+
+def kpi_line(
+    metric: Metric, framework: str, record: MetricRecord | None, period: Period
+) -> KpiLine:
+    """A KPI judged at the end of the period, with its trend and change vs the previous period."""
+    months = period.months()
+    now = _as_of(record, months[-1])
+    before = _as_of(record, period.previous().months()[-1])
+    view = judge(metric, framework, now)
+    trend_months = months if len(months) > 1 else _trailing(period, TREND_MONTHS)
+    trend = [
+        (m, now.readings[m].value if now and m in now.readings else None) for m in trend_months
+    ]
+    previous = before.latest() if before else None
+    change = (
+        improvement(metric.direction, previous.value, view.latest.value)
+        if previous is not None and view.latest is not None
+        else None
+    )
+    return KpiLine(
+        id=metric.id,
+        title=metric.title,
+        unit=metric.unit,
+        direction=metric.direction.value,
+        framework=framework,
+        target=metric.target_improvement_pct,
+        baseline=view.baseline.value if view.baseline else None,
+        baseline_period=view.baseline.period if view.baseline else "",
+        latest=view.latest.value if view.latest else None,
+        latest_period=view.latest.period if view.latest else "",
+        improvement=view.improvement_pct,
+        progress=view.progress_pct,
+        status=view.status.value,
+        message=view.message,
+        trend=trend,
+        previous=previous.value if previous else None,
+        change_vs_previous=change,
+    )
+
+
+def _trailing(period: Period, count: int) -> list[str]:
+    months: list[str] = []
+    current = period
+    for _ in range(count):
+        months.insert(0, current.months()[0])
+        current = current.previous()
+    return months
+
+
+def _checklist(
+    runs: list[tuple[RunDocument, Framework]], as_of: dt.date
+) -> tuple[list[ItemLine], str]:
+    framework_id, phase_id = PROGRAM_CHECKLIST
+    candidates = [(doc, fw) for doc, fw in runs if fw.id == framework_id]
+    if not candidates:
+        return [], ""
+    document, framework = max(candidates, key=lambda pair: (pair[0].created, pair[0].id))
+    phase = framework.phase(phase_id)
+    if phase is None:
+        return [], document.id
+    lines = []
+    for item in phase.items:
+        state = state_of(document, phase, item)
+        complete, why = item_complete(state, as_of)
+        status = state.status.value if complete and state else why
+        lines.append(ItemLine(document.id, item_key(phase, item), item.title, item.owner, status))
+    return lines, document.id
+
+
+def build_context(
+    kind: str,
+    period: Period,
+    team: str,
+    runs: list[tuple[RunDocument, Framework]],
+    metrics: list[tuple[Metric, str]],
+    readings: MetricsDocument,
+) -> ReportContext:
+    """Assemble the report context for one period from runs, KPI definitions and readings."""
+    context = ReportContext(kind=kind, period=period, team=team)
+    as_of = period.end - dt.timedelta(days=1)
+    by_framework: dict[str, list[RunLine]] = {}
+    titles: dict[str, str] = {}
+    for document, framework in sorted(runs, key=lambda pair: pair[0].id):
+        if document.created.date() >= period.end:
+            continue
+        line = run_line(document, framework, as_of)
+        titles[framework.id] = framework.title
+        if period.contains(document.created):
+            context.runs_started.append(line)
+        if document.completed is not None and period.contains(document.completed):
+            context.runs_completed.append(line)
+        still_open = document.status is RunStatus.ACTIVE or (
+            document.completed is not None and document.completed.date() >= period.end
+        )
+        if still_open:
+            context.runs_active.append(line)
+            by_framework.setdefault(framework.id, []).append(line)
+            overdue, blocked = _attention(document, framework, period)
+            context.overdue += overdue
+            context.blocked += blocked
+        gates, approvals = _events(document, period)
+        context.gates += gates
+        context.approvals += approvals
+        granted, expiring = _waivers(document, framework, period)
+        context.waivers_granted += granted
+        context.waivers_expiring += expiring
+    for framework_id in sorted(by_framework):
+        lines = by_framework[framework_id]
+        complete = sum(line.complete for line in lines)
+        total = sum(line.total for line in lines)
+        context.progress_by_framework.append(
+            FrameworkProgress(
+                framework_id,
+                titles[framework_id],
+                len(lines),
+                complete,
+                total,
+                round(complete * 100 / total) if total else 100,
+            )
+        )
+    context.kpis = [
+        kpi_line(metric, framework, readings.metrics.get(metric.id), period)
+        for metric, framework in sorted(metrics, key=lambda pair: pair[0].id)
+    ]
+    context.checklist, context.checklist_run = _checklist(runs, as_of)
+    context.stalls = stalls(runs, period)
+    context.most_waived = most_waived(runs)
+    context.recommendations = recommendations(
+        context.kpis, context.stalls, context.most_waived, context.overdue, context.blocked
+    )
+    return context
+
+
+__all__ = ["KpiStatus", "ReportContext", "build_context"]

@@ -1,0 +1,78 @@
+"""Render review reports from Jinja templates, built-in or the workspace's own.
+
+Templates are looked up in the workspace's ``.opsctl/templates/`` first, then
+among the built-ins. Every template runs in Jinja's sandbox with
+``StrictUndefined``: a misspelt variable is an error, not a blank, and a
+broken template is reported with its file, line and message.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from pathlib import Path
+from typing import Any
+
+from opsctl.catalog import data_dir
+from opsctl.errors import UsageError
+from opsctl.markdown import cell, table
+
+TEMPLATE_NAMES = {"monthly": "monthly.md.j2", "quarterly": "quarterly.md.j2"}
+
+
+class TemplateError(UsageError):
+    """A report template cannot be compiled or rendered."""
+
+
+def _number(value: float | None, digits: int = 1, sign: bool = False) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text and not sign else text
+
+
+def _mermaid_label(value: object) -> str:
+    return str(value).replace('"', "'").replace("\n", " ")
+
+
+def _environment(folders: list[Path]) -> Any:
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(
+        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(cell=cell, number=_number, mermaid=_mermaid_label, table=table)
+    return environment
+
+
+def _template_line(exc: BaseException, folders: list[Path]) -> str:
+    roots = [str(folder) for folder in folders]
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if any(frame.filename.startswith(root) for root in roots):
+            return f"{frame.filename}:{frame.lineno}"
+    return "template"
+
+
+def render(kind: str, context: object, workspace_templates: Path | None) -> str:
+    """Render the monthly or quarterly report for a context."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError
+
+    folders = [data_dir("templates")]
+    if workspace_templates is not None and workspace_templates.is_dir():
+        folders.insert(0, workspace_templates)
+    environment = _environment(folders)
+    name = TEMPLATE_NAMES[kind]
+    try:
+        template = environment.get_template(name)
+        return str(template.render(report=context))
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+    except JinjaError as exc:
+        raise TemplateError(f"{_template_line(exc, folders)}: {exc}") from None
