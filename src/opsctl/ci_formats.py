@@ -27,7 +27,7 @@ def _entry_name(entry: Entry) -> str:
 def failure_message(entry: Entry) -> str:
     """Why an item or sign-off fails, naming who owns it."""
     if isinstance(entry, ApprovalResult):
-        return f"sign-off by a {entry.role} is missing"
+        return f"sign-off by {entry.role} is missing"
     return f"{entry.key} is {entry.message} (owner: {entry.owner}): {entry.title}"
 
 

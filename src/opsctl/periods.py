@@ -80,3 +80,13 @@ def containing(cadence: str, day: dt.date) -> Period:
 def last_complete(cadence: str, today: dt.date) -> Period:
     """The most recent month or quarter that has ended."""
     return containing(cadence, today).previous()
+
+
+def trailing_months(period: Period, count: int) -> list[str]:
+    """The ``count`` month labels ending with the first month of ``period``, oldest first."""
+    labels: list[str] = []
+    current = month(period.months()[0])
+    for _ in range(count):
+        labels.insert(0, current.label)
+        current = current.previous()
+    return labels

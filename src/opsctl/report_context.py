@@ -15,7 +15,7 @@ from opsctl.insights import Recommendation, Stall, most_waived, recommendations,
 from opsctl.kpi import KpiStatus, improvement, judge
 from opsctl.metrics import MetricRecord, MetricsDocument
 from opsctl.model import Framework, Metric
-from opsctl.periods import Period
+from opsctl.periods import Period, trailing_months
 from opsctl.runs import item_complete, item_key, progress, state_of
 
 PROGRAM_CHECKLIST = ("operations-success", "success-validation")
@@ -245,7 +245,7 @@ def kpi_line(
     now = _as_of(record, months[-1])
     before = _as_of(record, period.previous().months()[-1])
     view = judge(metric, framework, now)
-    trend_months = months if len(months) > 1 else _trailing(period, TREND_MONTHS)
+    trend_months = months if len(months) > 1 else trailing_months(period, TREND_MONTHS)
     trend = [
         (m, now.readings[m].value if now and m in now.readings else None) for m in trend_months
     ]
@@ -274,15 +274,6 @@ def kpi_line(
         previous=previous.value if previous else None,
         change_vs_previous=change,
     )
-
-
-def _trailing(period: Period, count: int) -> list[str]:
-    months: list[str] = []
-    current = period
-    for _ in range(count):
-        months.insert(0, current.months()[0])
-        current = current.previous()
-    return months
 
 
 def _checklist(

@@ -13,9 +13,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from opsctl.catalog import data_dir
+from opsctl.catalog import Catalog, data_dir
 from opsctl.errors import UsageError
 from opsctl.markdown import cell, table
+from opsctl.periods import Period
+from opsctl.workspace import Workspace
 
 TEMPLATE_NAMES = {"monthly": "monthly.md.j2", "quarterly": "quarterly.md.j2"}
 
@@ -76,3 +78,26 @@ def render(kind: str, context: object, workspace_templates: Path | None) -> str:
         raise TemplateError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
     except JinjaError as exc:
         raise TemplateError(f"{_template_line(exc, folders)}: {exc}") from None
+
+
+def workspace_report(
+    workspace: Workspace, catalog: Catalog, kind: str, period: Period, generated_at: str = ""
+) -> str:
+    """Render a review report of a workspace's runs and KPIs for one period."""
+    from opsctl.metrics import MetricsStore
+    from opsctl.report_context import build_context
+    from opsctl.runstore import RunStore
+
+    store = RunStore(workspace)
+    runs = []
+    for run_id in store.ids():
+        document = store.load(run_id)
+        runs.append((document, store.framework_of(document)))
+    metrics = [
+        (metric, framework.id) for framework in catalog.frameworks() for metric in framework.metrics
+    ]
+    context = build_context(
+        kind, period, workspace.config().team, runs, metrics, MetricsStore(workspace).load()
+    )
+    context.generated_at = generated_at
+    return render(kind, context, workspace.templates_dir)

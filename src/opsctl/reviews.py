@@ -16,8 +16,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsctl.errors import UsageError
 from opsctl.periods import Period, containing, last_complete
-from opsctl.store import load_model, locked, save_model
+from opsctl.store import atomic_write, load_model, locked, save_model
 from opsctl.workspace import Workspace
 
 REVIEWS_SCHEMA = 1
@@ -102,3 +103,28 @@ def due_reviews(
                 found.append(ReviewDue(cadence, period.label, period.end, overdue))
             period = period.next()
     return found
+
+
+def save_report(
+    workspace: Workspace,
+    cadence: str,
+    period: str,
+    text: str,
+    output: Path,
+    actor: str,
+    at: dt.datetime,
+) -> None:
+    """Write a report atomically and record its review as held."""
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a directory")
+    try:
+        atomic_write(output, text)
+    except OSError as exc:
+        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+    try:
+        shown = output.resolve().relative_to(workspace.root).as_posix()
+    except ValueError:
+        shown = str(output.resolve())
+    record = ReportRecord(cadence=cadence, period=period, path=shown, by=actor, at=at)
+    with ReviewStore(workspace).update() as document:
+        record_report(document, record)

@@ -76,6 +76,7 @@ app.command()(check.waivers)
 app.add_typer(metric.app, name="metric")
 app.add_typer(report.app, name="report")
 app.add_typer(report.review_app, name="review")
+app.command()(report.demo)
 
 
 def main(argv: list[str] | None = None) -> None:

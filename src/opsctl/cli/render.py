@@ -38,7 +38,7 @@ def _phase_table(phase: dict[str, Any]) -> Table:
     table.add_column("item", no_wrap=True)
     table.add_column("title")
     table.add_column("owner", no_wrap=True)
-    table.add_column("evidence / reason")
+    table.add_column("evidence / reason", overflow="fold")
     for item in phase["items"]:
         optional = " [dim](optional)[/]" if not item["required"] else ""
         table.add_row(

@@ -10,7 +10,7 @@ import typer
 from opsctl import clock
 from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
-from opsctl.errors import EXIT_FAILED, UsageError
+from opsctl.errors import EXIT_FAILED
 from opsctl.periods import Period, last_complete, month, quarter
 
 app = typer.Typer(no_args_is_help=True, help="Render the monthly and quarterly review reports.")
@@ -24,56 +24,17 @@ StampOption = typer.Option(
 )
 
 
-def build_report(kind: str, period: Period, stamp: bool) -> str:
-    """Render one report for a period from the workspace in effect."""
-    from opsctl.metrics import MetricsStore
-    from opsctl.report_context import build_context
-    from opsctl.reporting import render
-
-    workspace = state.workspace()
-    store = state.store()
-    runs = []
-    for run_id in store.ids():
-        document = store.load(run_id)
-        runs.append((document, store.framework_of(document)))
-    metrics = [
-        (metric, framework.id)
-        for framework in state.catalog().frameworks()
-        for metric in framework.metrics
-    ]
-    context = build_context(
-        kind, period, workspace.config().team, runs, metrics, MetricsStore(workspace).load()
-    )
-    if stamp:
-        context.generated_at = clock.now().strftime("%Y-%m-%d %H:%M UTC")
-    return render(kind, context, workspace.templates_dir)
-
-
 def _emit(kind: str, period: Period, output: Path | None, stamp: bool) -> None:
     from opsctl.identity import current_actor
-    from opsctl.reviews import ReportRecord, ReviewStore, record_report
-    from opsctl.store import atomic_write
+    from opsctl.reporting import workspace_report
+    from opsctl.reviews import save_report
 
-    text = build_report(kind, period, stamp)
+    stamped = clock.now().strftime("%Y-%m-%d %H:%M UTC") if stamp else ""
+    text = workspace_report(state.workspace(), state.catalog(), kind, period, stamped)
     if output is None:
         typer.echo(text, nl=False)
         return
-    if output.is_dir():
-        raise UsageError(f"--output {output}: is a directory")
-    try:
-        atomic_write(output, text)
-    except OSError as exc:
-        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
-    workspace = state.workspace()
-    try:
-        shown = output.resolve().relative_to(workspace.root).as_posix()
-    except ValueError:
-        shown = str(output.resolve())
-    record = ReportRecord(
-        cadence=kind, period=period.label, path=shown, by=current_actor(), at=clock.now()
-    )
-    with ReviewStore(workspace).update() as document:
-        record_report(document, record)
+    save_report(state.workspace(), kind, period.label, text, output, current_actor(), clock.now())
     console().print(f"wrote {output} ({kind} review of {period.label})")
 
 
@@ -177,3 +138,35 @@ def due(output_format: OutputFormat = FormatOption) -> None:
         )
     if any(r.overdue for r in found):
         raise typer.Exit(EXIT_FAILED)
+
+
+def demo(
+    path: Path = typer.Argument(Path("opsctl-demo"), help="A new folder for the demo workspace."),
+) -> None:
+    """Build a sample workspace with runs, a waiver, a blocked item and KPIs, and its reports.
+
+    Everything is recorded through the same engine your commands use; the
+    demo then renders the monthly and quarterly reviews into PATH/reports/.
+
+    Example: opsctl demo /tmp/opsctl-demo
+    """
+    from opsctl.demo import build_demo
+
+    result = build_demo(path, state.catalog(), clock.today())
+    out = console()
+    out.print(f"built a demo workspace in {result.workspace.root}")
+    for report_path in result.reports:
+        out.print(f"  report: {report_path}")
+    out.print("explore it:")
+    for line in (
+        f"cd {path}",
+        "opsctl runs",
+        "opsctl status rel-2-4 --all",
+        "opsctl check --all",
+        "opsctl metric list",
+        "opsctl metric show development-efficiency",
+        "opsctl waivers",
+        "opsctl review due",
+        "opsctl walk checkout-redesign",
+    ):
+        out.print(f"  {line}")

@@ -1,0 +1,230 @@
+"""``opsctl demo``: a sample workspace built with the same calls a team makes.
+
+It creates a workspace with a roster, walks a release run through its first
+phases with evidence, a waiver and sign-offs, leaves a feature run blocked
+on an item, tracks the program's success checklist, records six months of
+KPI readings, and renders the monthly and quarterly reviews. Every step goes
+through the engine and store a user's commands go through; only the times
+are spread over the past months so the reports have a story to tell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsctl.approvals import approve
+from opsctl.catalog import Catalog
+from opsctl.documents import ItemStatus, RunDocument
+from opsctl.errors import UsageError
+from opsctl.metrics import MetricsStore, record_reading
+from opsctl.model import Framework
+from opsctl.periods import Period, last_complete, trailing_months
+from opsctl.reporting import workspace_report
+from opsctl.reviews import save_report
+from opsctl.runs import advance, new_run, resolve_item, set_item
+from opsctl.runstore import RunStore
+from opsctl.workspace import Person, Workspace, init_workspace
+
+PM, DIRECTOR, OPS, QA, DEV = (
+    "pm@example.com",
+    "director@example.com",
+    "ops@example.com",
+    "qa@example.com",
+    "dev@example.com",
+)
+ROSTER = """people:
+  - {email: director@example.com, name: Dana Director, roles: [product-director]}
+  - {email: pm@example.com, name: Priya PM, roles: [product-manager]}
+  - {email: ops@example.com, name: Omar Ops, roles: [operations]}
+  - {email: qa@example.com, name: Quinn QA, roles: [qa]}
+  - {email: dev@example.com, name: Devi Dev, roles: [development]}
+"""
+# Six months of readings for each KPI: (baseline, monthly readings, oldest first).
+READINGS: dict[str, tuple[float, list[float]]] = {
+    "development-efficiency": (21.0, [22.4, 23.9, 25.1, 26.8, 27.9, 29.6]),
+    "quality-assurance": (62.0, [63.5, 64.0, 66.2, 67.9, 70.1, 71.0]),
+    "delivery-success": (58.0, [58.5, 59.0, 58.2, 60.1, 61.0, 61.4]),
+    "operational-efficiency": (24.0, [25.0, 27.5, 29.0, 31.5, 33.0, 34.8]),
+    "defect-escape-rate": (18.0, [17.5, 16.8, 16.1, 15.2, 14.9, 14.1]),
+}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo put things."""
+
+    workspace: Workspace
+    month: Period
+    quarter: Period
+    reports: list[Path]
+    runs: list[str]
+
+
+class _Clock:
+    """Hands out increasing times, a few hours apart, from a start."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def tick(self, hours: float = 5) -> dt.datetime:
+        self.now += dt.timedelta(hours=hours)
+        return self.now
+
+
+def _run(
+    store: RunStore,
+    framework: Framework,
+    run_id: str,
+    title: str,
+    due: dt.date,
+    at: dt.datetime,
+    steps: Callable[[RunDocument, Framework], None],
+) -> None:
+    document = new_run(framework, run_id, title, due, PM, at)
+    store.create(document, framework)
+    with store.update(run_id) as fresh:
+        steps(fresh, framework)
+
+
+def _evidence(fw: Framework, key: str, proof: str) -> str | None:
+    """Evidence of the kind an item asks for: a link, a file path, text, or none."""
+    _, item = resolve_item(fw, key)
+    kinds = {
+        "none": None,
+        "link": f"https://wiki.example.com/{key}",
+        "file": f"docs/{key.replace('/', '-')}.md",
+        "text": proof,
+    }
+    return kinds[item.evidence.value]
+
+
+def _done(run: RunDocument, fw: Framework, key: str, actor: str, at: dt.datetime) -> None:
+    proof = f"Recorded by {actor.split('@')[0]} during the demo walk-through"
+    set_item(run, fw, key, ItemStatus.DONE, actor, at, evidence=_evidence(fw, key, proof))
+
+
+def _release(clock: _Clock, people: list[Person]) -> Callable[[RunDocument, Framework], None]:
+    def steps(run: RunDocument, fw: Framework) -> None:
+        for key in ("stakeholders-aligned", "timeline-published", "success-criteria-defined"):
+            _done(run, fw, f"planning/{key}", PM, clock.tick(20))
+        advance(run, fw, PM, clock.tick())
+        _done(run, fw, "coordination/scope-frozen", DEV, clock.tick(30))
+        set_item(
+            run,
+            fw,
+            "coordination/testing-complete",
+            ItemStatus.SKIPPED,
+            QA,
+            clock.tick(30),
+            reason="Hotfix-only scope; full regression runs in the 2.5 cycle",
+            expires=clock.now.date() + dt.timedelta(days=45),
+        )
+        _done(run, fw, "coordination/deployment-prepared", OPS, clock.tick(20))
+        advance(run, fw, PM, clock.tick())
+        _done(run, fw, "execution/deployment-coordinated", OPS, clock.tick(40))
+        _done(run, fw, "execution/monitoring-live", OPS, clock.tick(8))
+        approve(run, fw, people, DIRECTOR, clock.tick(), comment="Go for release")
+
+    return steps
+
+
+def _feature(clock: _Clock) -> Callable[[RunDocument, Framework], None]:
+    def steps(run: RunDocument, fw: Framework) -> None:
+        first = fw.phases[0]
+        for item in first.items[:-1]:
+            _done(run, fw, f"{first.id}/{item.id}", PM, clock.tick(30))
+        set_item(
+            run,
+            fw,
+            f"{first.id}/{first.items[-1].id}",
+            ItemStatus.BLOCKED,
+            PM,
+            clock.tick(10),
+            reason="Waiting for legal review of the new payment terms",
+        )
+
+    return steps
+
+
+def _success(clock: _Clock) -> Callable[[RunDocument, Framework], None]:
+    def steps(run: RunDocument, fw: Framework) -> None:
+        first = fw.phases[0]
+        for item in first.items[:2]:
+            _done(run, fw, f"{first.id}/{item.id}", OPS, clock.tick(48))
+
+    return steps
+
+
+def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
+    """Build the sample workspace in a new folder and render its reviews."""
+    if root.exists() and any(root.iterdir()):
+        raise UsageError(f"{root}: folder exists and is not empty; choose a new one")
+    root.mkdir(parents=True, exist_ok=True)
+    workspace = init_workspace(root, team="Checkout product team")
+    config = workspace.config_path.read_text(encoding="utf-8").replace("people: []\n", ROSTER, 1)
+    workspace.config_path.write_text(config, encoding="utf-8")
+    people = workspace.config().people
+    month = last_complete("monthly", today)
+    quarter = last_complete("quarterly", today)
+    start = dt.datetime.combine(month.end - dt.timedelta(days=70), dt.time(9), dt.timezone.utc)
+    clock = _Clock(start)
+    store = RunStore(workspace)
+    due = today + dt.timedelta(days=20)
+    _run(
+        store,
+        catalog.get("release-management").framework,
+        "rel-2-4",
+        "Release 2.4",
+        due,
+        clock.tick(),
+        _release(clock, people),
+    )
+    _run(
+        store,
+        catalog.get("feature-development").framework,
+        "checkout-redesign",
+        "Checkout redesign",
+        month.end - dt.timedelta(days=5),
+        clock.tick(),
+        _feature(clock),
+    )
+    _run(
+        store,
+        catalog.get("operations-success").framework,
+        "ops-success",
+        f"Operations success {month.label[:4]}",
+        due,
+        clock.tick(),
+        _success(clock),
+    )
+    metrics = MetricsStore(workspace)
+    months = trailing_months(month, 7)
+    with metrics.update() as document:
+        for metric_id, (baseline, values) in READINGS.items():
+            at = dt.datetime.combine(month.end, dt.time(8), dt.timezone.utc)
+            record_reading(
+                document,
+                metric_id,
+                baseline,
+                months[0],
+                OPS,
+                at,
+                "pre-framework baseline",
+                baseline=True,
+            )
+            for label, value in zip(months[1:], values, strict=True):
+                record_reading(document, metric_id, value, label, OPS, at)
+    reports = []
+    written_at = dt.datetime.combine(month.end, dt.time(10), dt.timezone.utc)
+    periods = [("monthly", month.previous().previous()), ("monthly", month.previous())]
+    for kind, period in [*periods, ("monthly", month), ("quarterly", quarter)]:
+        output = root / "reports" / f"{period.label}.md"
+        text = workspace_report(workspace, catalog, kind, period)
+        save_report(workspace, kind, period.label, text, output, PM, written_at)
+        reports.append(output)
+    return DemoResult(
+        workspace, month, quarter, reports, ["rel-2-4", "checkout-redesign", "ops-success"]
+    )
