@@ -144,7 +144,19 @@ def parse_model(model: type[ModelT], document: Document, path: Path) -> ModelT:
 def load_model(
     model: type[ModelT], path: Path, current: int, upgrades: dict[int, Upgrade]
 ) -> ModelT:
-    """Read, upgrade and validate one document."""
+    """Read, upgrade and validate one document.
+
+    The common case, a current document, is parsed and validated in one pass
+    by Pydantic's JSON parser; anything else (older, newer, damaged) takes
+    the slower path that upgrades it or names the problem.
+    """
+    try:
+        document = model.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError):
+        pass
+    else:
+        if getattr(document, "schema_", None) == current:
+            return document
     return parse_model(model, upgrade(read_json(path), path, current, upgrades), path)
 
 
