@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from helpers import REPO, opsctl_subprocess, run_main
 from opsctl.cli.main import app
+from opsctl.documents import RUN_SCHEMA
 
 MINI = """\
 id: mini
@@ -188,7 +189,7 @@ def test_start_with_id(capsys: pytest.CaptureFixture[str], rel: Path) -> None:
     assert document["title"] == "Release 2.4"
     assert document["phase"] == "planning"
     assert document["created_by"] == "pm@example.com"
-    assert document["schema"] == 1 and document["kind"] == "run"
+    assert document["schema"] == RUN_SCHEMA and document["kind"] == "run"
     assert [e["action"] for e in document["history"]] == ["start"]
     digest = document["framework"]["digest"].removeprefix("sha256:")
     assert (rel / ".opsctl" / "definitions" / f"{digest}.json").is_file()

@@ -99,7 +99,15 @@ def test_new_run_starts_at_first_phase_with_a_start_event(run, framework: Framew
     assert run.framework.id == "mini"
     assert run.framework.digest == definition_digest(framework)
     assert [event.action for event in run.history] == ["start"]
-    assert run.history[0].detail == {"framework": "mini", "title": "Release 1", "due": "2026-04-01"}
+    assert run.history[0].detail == {
+        "framework": "mini",
+        "title": "Release 1",
+        "due": "2026-04-01",
+        "digest": definition_digest(framework),
+        "phase": "plan",
+    }
+    assert run.history[0].prev == ""
+    assert run.history[0].hash == run.history[0].content_hash()
 
 
 @pytest.mark.parametrize("bad_id", ["Rel-1", "rel_1", "rel--1", "-rel", "", "a" * 65, "../x"])

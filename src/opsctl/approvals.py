@@ -6,9 +6,9 @@ import datetime as dt
 import hashlib
 import json
 
-from opsctl.documents import Approval, RunDocument
+from opsctl.documents import Approval, ItemStatus, RunDocument
 from opsctl.errors import CheckFailed, UsageError
-from opsctl.model import Framework, Phase
+from opsctl.model import Framework, Item, Phase
 from opsctl.runs import item_key, record, state_of
 from opsctl.workspace import Person
 
@@ -81,6 +81,7 @@ def approve(
             f"{actor} may not sign off phase '{phase.id}': it needs {', '.join(pending)} "
             f"({who}); the team roster is 'people' in .opsctl/config.yaml"
         )
+    check_separation(document, phase, actor)
     digest = phase_digest(document, phase)
     approvals = [
         Approval(phase=phase.id, role=r, by=actor, at=at, comment=comment, digest=digest)
@@ -93,3 +94,59 @@ def approve(
             detail["comment"] = comment
         record(document, actor, at, "approve", phase=phase.id, detail=detail)
     return approvals
+
+
+def check_separation(document: RunDocument, phase: Phase, actor: str) -> None:
+    """Refuse a sign-off by the only person who completed the phase's items, if the gate says so."""
+    if not phase.gate.separation_of_duties:
+        return
+    completers = {
+        state.by
+        for item in phase.items
+        if (state := state_of(document, phase, item)) is not None
+        and state.status is ItemStatus.DONE
+    }
+    if completers == {actor}:
+        raise CheckFailed(
+            f"separation of duties: {actor} completed every item of phase '{phase.id}' "
+            "and may not also sign it off; ask another holder of the role"
+        )
+
+
+def check_owner(item: Item, actor: str, people: list[Person], enforce_by_default: bool) -> None:
+    """Refuse an item change by someone not holding its owner role, where that is enforced."""
+    enforce = item.enforce_owner if item.enforce_owner is not None else enforce_by_default
+    if not enforce or item.owner in roles_of(actor, people):
+        return
+    who = ", ".join(holders(item.owner, people)) or "nobody yet"
+    raise CheckFailed(
+        f"only a {item.owner} may change '{item.id}' (held by: {who}); "
+        f"{actor} holds {', '.join(sorted(roles_of(actor, people))) or 'no role'}"
+    )
+
+
+def revoke(
+    document: RunDocument, phase_id: str, actor: str, reason: str, at: dt.datetime
+) -> list[Approval]:
+    """Withdraw the actor's own sign-offs of a phase; they are voided, never deleted."""
+    if not reason.strip():
+        raise UsageError("revoke needs --reason saying why")
+    mine = [
+        approval
+        for approval in document.approvals
+        if approval.phase == phase_id and approval.by == actor and approval.voided is None
+    ]
+    if not mine:
+        raise UsageError(f"no sign-off of phase '{phase_id}' by {actor} to revoke")
+    why = f"revoked by {actor}: {reason.strip()}"
+    for approval in mine:
+        approval.voided = why
+        record(
+            document,
+            actor,
+            at,
+            "void-approval",
+            phase=phase_id,
+            detail={"role": approval.role, "approver": approval.by, "reason": why},
+        )
+    return mine

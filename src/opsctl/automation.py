@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsctl.documents import ItemStatus, RunDocument, RunHeader
+from opsctl.documents import ItemStatus, RunDocument, RunHeader, RunStatus
 from opsctl.model import Check, CommandCheck, Direction, FileCheck, Framework, MetricCheck, Phase
 from opsctl.runs import item_complete, item_key, resolve_item, set_item, state_of
 
@@ -121,6 +121,8 @@ class PendingCheck:
 
 def pending_checks(document: RunHeader, phases: list[Phase], today: dt.date) -> list[PendingCheck]:
     """The items of the given phases that declare a check and are not complete."""
+    if document.status is RunStatus.COMPLETED:
+        return []
     return [
         PendingCheck(document.id, item_key(phase, item), item.check)
         for phase in phases
@@ -147,4 +149,5 @@ def record_passes(
             AUTOMATED_ACTOR,
             at,
             evidence=outcome.evidence,
+            automated=True,
         )

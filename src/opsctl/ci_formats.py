@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from opsctl.ci import ApprovalResult, CheckReport, Entry, ItemResult, Result
-from opsctl.markdown import table
+from opsctl.markdown import cell, table
 
 JSON_VERSION = 1
 STATUS_ICONS = {
@@ -79,6 +80,14 @@ def to_json(report: CheckReport) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: control characters become U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", text)
+
+
 def to_junit(report: CheckReport) -> str:
     """JUnit XML: a suite per run and phase, a case per item and required sign-off."""
     suites = ET.Element("testsuites", name="opsctl check")
@@ -91,7 +100,7 @@ def to_junit(report: CheckReport) -> str:
             suite = ET.SubElement(
                 suites,
                 "testsuite",
-                name=f"{run.id}/{phase.id}",
+                name=_xml_text(f"{run.id}/{phase.id}"),
                 tests=str(len(entries)),
                 failures=str(failures),
                 errors="0",
@@ -105,12 +114,14 @@ def to_junit(report: CheckReport) -> str:
                     name=_entry_name(entry),
                 )
                 if entry.result is Result.FAILED:
-                    failure = ET.SubElement(case, "failure", message=failure_message(entry))
+                    failure = ET.SubElement(
+                        case, "failure", message=_xml_text(failure_message(entry))
+                    )
                     if isinstance(entry, ItemResult):
-                        failure.text = f"owner: {entry.owner}\n{entry.help}"
+                        failure.text = _xml_text(f"owner: {entry.owner}\n{entry.help}")
                 elif entry.result in (Result.WAIVED, Result.NOT_REQUIRED):
                     message = entry.message if isinstance(entry, ItemResult) else ""
-                    ET.SubElement(case, "skipped", message=message)
+                    ET.SubElement(case, "skipped", message=_xml_text(message))
             totals["tests"] += len(entries)
             totals["failures"] += failures
             totals["skipped"] += skipped
@@ -159,8 +170,8 @@ def to_markdown(report: CheckReport) -> str:
                 rows.append(
                     [phase.id, _entry_name(entry), owner, STATUS_ICONS[entry.result], detail]
                 )
-        parts.append(f"\n### {run.title} (`{run.id}`, {run.framework})\n\n")
+        parts.append(f"\n### {cell(run.title)} (`{run.id}`, {run.framework})\n\n")
         parts.append(table(["Phase", "Item", "Owner", "Status", "Detail"], rows))
     for note in report.notes:
-        parts.append(f"\n> {note}\n")
+        parts.append(f"\n> {cell(note)}\n")
     return "".join(parts)

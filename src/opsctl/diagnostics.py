@@ -34,7 +34,9 @@ def _union_tags(union: Any) -> tuple[str, tuple[str, ...]]:
     members, info = get_args(union)
     field: str = info.discriminator
     tags = tuple(
-        tag for member in get_args(members) for tag in get_args(member.model_fields[field].annotation)
+        tag
+        for member in get_args(members)
+        for tag in get_args(member.model_fields[field].annotation)
     )
     return field, tags
 
@@ -235,7 +237,9 @@ def _error_loc(error: ErrorDetails) -> Loc:
     return tuple(loc)
 
 
-def validation_diagnostics(errors: Iterable[ErrorDetails], text: str, path: Path) -> list[Diagnostic]:
+def validation_diagnostics(
+    errors: Iterable[ErrorDetails], text: str, path: Path
+) -> list[Diagnostic]:
     """Every Pydantic error as a located diagnostic in plain words."""
     root = yaml.compose(text, Loader=_BaseLoader)
     found: list[Diagnostic] = []
@@ -248,7 +252,7 @@ def validation_diagnostics(errors: Iterable[ErrorDetails], text: str, path: Path
             message = "keys should be strings" + _got(error, None)
             found.append(_diagnostic(path, mark, message, format_loc(loc[:-1])))
             continue
-        node = _find(root, loc)[1] if root is not None else None
+        node = _find(root, loc)[1]
         message = _message(error, _message_loc(loc, error), node)
         found.append(_place(root, path, loc, message, at_key=message == "unknown field"))
     return found
@@ -281,9 +285,7 @@ def _mark(node: yaml.Node | None, root: yaml.Node | None) -> Any:
     return chosen.start_mark if chosen is not None else None
 
 
-def _find(
-    root: yaml.Node | None, loc: Loc
-) -> tuple[yaml.Node | None, yaml.Node | None, int]:
+def _find(root: yaml.Node | None, loc: Loc) -> tuple[yaml.Node | None, yaml.Node | None, int]:
     """(key node, value node) of the deepest part of ``loc`` in the file, and how many matched."""
     key_node: yaml.Node | None = None
     node = root
@@ -302,7 +304,9 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, yaml.Nod
             if getattr(key_node, "value", None) == part:
                 return key_node, value_node
             if getattr(key_node, "tag", "") == "tag:yaml.org,2002:merge":
-                merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
+                merged.extend(
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
         for source in merged:
             found = _child(source, part)
             if found is not None:
@@ -316,7 +320,9 @@ def _key_node(node: yaml.Node | None, key: object) -> yaml.Node | None:
     """The key node of a mapping whose value is the non-text ``key``."""
     if not isinstance(node, yaml.MappingNode):
         return None
-    candidates = [k for k, _ in node.value if getattr(k, "tag", _STR_TAG) != _STR_TAG]
+    candidates: list[yaml.Node] = [
+        k for k, _ in node.value if getattr(k, "tag", _STR_TAG) != _STR_TAG
+    ]
     constructor = yaml.constructor.SafeConstructor()
     for candidate in candidates:
         try:

@@ -9,15 +9,18 @@ older ones and refuses newer ones.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsctl.model import SLUG_PATTERN
 
-RUN_SCHEMA = 1
-"""Version of the run document written by this opsctl."""
+RUN_SCHEMA = 2
+"""Version of the run document written by this opsctl (2: history is a hash chain)."""
 
 RunId = str
 
@@ -75,6 +78,35 @@ class Event(_Doc):
     phase: str | None = None
     item: str | None = None
     detail: dict[str, str] = {}
+    prev: str = Field(default="", description="Hash of the event before this one.")
+    hash: str = Field(default="", description="Hash of this event, including prev.")
+
+    def content_hash(self) -> str:
+        """The hash this event should carry: its content and its predecessor's hash."""
+        content = self.model_dump(mode="json", exclude_none=True, exclude={"hash"})
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def chain_history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Upgrade run documents of schema 1: link their history into a hash chain."""
+    previous = ""
+    for raw in events:
+        raw["prev"] = previous
+        raw.pop("hash", None)
+        raw["hash"] = previous = Event.model_validate(raw).content_hash()
+    return events
+
+
+def upgrade_run_1_to_2(document: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 to 2: the history becomes a hash chain."""
+    if isinstance(document.get("history"), list):
+        chain_history(document["history"])
+    return document
+
+
+RUN_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: upgrade_run_1_to_2}
+"""Schema N to N+1 upgrades of run documents, applied in order."""
 
 
 class PinnedFramework(_Doc):

@@ -2,22 +2,41 @@
 
 The fast path parses with libyaml's C loader (when present) and validates
 with Pydantic. Only when something is wrong is the file composed again into
-a node tree, so each error can name the line, column and field it concerns.
+a node tree, so each error can name the line, column and field it concerns
+(see :mod:`opsctl.diagnostics`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import os
+import stat
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
+from opsctl.diagnostics import (
+    describe,
+    format_loc,
+    locate,
+    validation_diagnostics,
+    yaml_diagnostic,
+)
 from opsctl.errors import DefinitionError, Diagnostic
 from opsctl.fastyaml import fast_load
-from opsctl.model import BUILTIN_ROLES, Framework, Loc, reference_errors
+from opsctl.model import BUILTIN_ROLES, Framework, reference_errors
+
+__all__ = [
+    "MAX_EXPANDED_NODES",
+    "MAX_FILE_BYTES",
+    "format_loc",
+    "load_framework",
+    "locate",
+    "parse_yaml",
+    "read_text",
+]
 
 MAX_FILE_BYTES = 1024 * 1024
 """A framework is a document people read; anything larger is a mistake."""
@@ -25,10 +44,12 @@ MAX_EXPANDED_NODES = 200_000
 """Aliases may not expand a file past this many nodes (defeats "billion laughs")."""
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BYTE_OFFSETS = _BaseLoader is not yaml.SafeLoader
+"""libyaml reports reader errors at UTF-8 byte offsets, PyYAML at character offsets."""
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loading that refuses duplicate keys and alias bombs."""
+    """Safe loading that refuses duplicate keys, recursive aliases and alias bombs."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         first_seen: dict[Any, yaml.Node] = {}
@@ -59,8 +80,13 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 def _expanded_size(root: yaml.Node) -> int:
-    """Count nodes as if every alias were copied out, without copying anything."""
+    """Count nodes as if every alias were copied out, without copying anything.
+
+    Aliases make the node tree a graph; an alias inside its own anchor makes it
+    cyclic, which is refused (``recursive alias``) at the anchored node.
+    """
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -74,41 +100,74 @@ def _expanded_size(root: yaml.Node) -> int:
         if children_done or not children:
             total = 1 + sum(sizes[id(child)] for child in children)
             sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
+            open_nodes.discard(id(node))
             continue
+        if id(node) in open_nodes:
+            # Still open, yet reached again: it is its own descendant.
+            raise yaml.constructor.ConstructorError(None, None, "recursive alias", node.start_mark)
+        open_nodes.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
     return sizes[id(root)]
 
 
-def _diagnostic(path: Path, mark: Any, message: str, field: str = "") -> Diagnostic:
-    if mark is None:
-        return Diagnostic(str(path), None, None, message, field)
-    return Diagnostic(str(path), mark.line + 1, mark.column + 1, message, field)
+def _refuse(path: Path, message: str) -> DefinitionError:
+    return DefinitionError([Diagnostic(str(path), None, None, message)])
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
+
+
+def _too_large(path: Path, size: int | None) -> DefinitionError:
+    limit = _size(MAX_FILE_BYTES)
+    if size is None:
+        found = f"larger than {limit}"
+    elif _size(size) == limit:
+        found, limit = f"{size} bytes", f"{MAX_FILE_BYTES} bytes ({limit})"
+    else:
+        found = _size(size)
+    return _refuse(path, f"file is {found}; framework files are limited to {limit}")
+
+
+_KINDS = {
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _read_bytes(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES of a regular file; devices, pipes and sockets are refused."""
+    if path.is_dir():
+        raise _refuse(path, "is a directory, not a file")
+    # O_NONBLOCK: opening a named pipe must not wait for a writer.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise _refuse(path, "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a file")
+            raise _refuse(path, f"not a regular file ({kind})")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_large(path, info.st_size)
+        # st_size + 1 notices a file that grew since fstat; never past the limit + 1.
+        raw = handle.read(info.st_size + 1)
+        if len(raw) > info.st_size:
+            raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(path, None)
+    return raw
 
 
 def read_text(path: Path) -> str:
     """The text of a definition file, or a DefinitionError saying why it cannot be read."""
     try:
-        if path.is_dir():
-            raise DefinitionError([Diagnostic(str(path), None, None, "is a directory, not a file")])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DefinitionError(
-                [
-                    Diagnostic(
-                        str(path),
-                        None,
-                        None,
-                        f"file is {size / 1e6:.1f} MB; framework files are limited to "
-                        f"{MAX_FILE_BYTES // 1024} KiB",
-                    )
-                ]
-            )
-        raw = path.read_bytes()
+        raw = _read_bytes(path)
     except OSError as exc:
-        raise DefinitionError(
-            [Diagnostic(str(path), None, None, f"cannot read: {exc.strerror or exc}")]
-        ) from exc
+        raise _refuse(path, f"cannot read: {exc.strerror or exc}") from exc
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -136,17 +195,8 @@ def parse_yaml(text: str, path: Path) -> Any:
     loader.anchors_seen = "&" in text
     try:
         return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        problem = exc.problem or "invalid YAML"
-        if "could not determine a constructor" in problem:
-            problem = problem.replace(
-                "could not determine a constructor for the tag", "tag not allowed in safe YAML:"
-            )
-        elif exc.context:
-            problem = f"{problem} ({exc.context})"
-        raise DefinitionError([_diagnostic(path, exc.problem_mark, problem)]) from exc
     except yaml.YAMLError as exc:
-        raise DefinitionError([Diagnostic(str(path), None, None, f"invalid YAML: {exc}")]) from exc
+        raise DefinitionError([yaml_diagnostic(exc, text, path, _BYTE_OFFSETS)]) from exc
     finally:
         loader.dispose()
 
@@ -160,73 +210,15 @@ def load_framework(path: Path, roles: Collection[str] = BUILTIN_ROLES) -> Framew
             [Diagnostic(str(path), 1, 1, "file is empty; expected a framework mapping")]
         )
     if not isinstance(data, dict):
-        kind = type(data).__name__.replace("str", "text").replace("dict", "mapping")
+        found = describe(data)
         raise DefinitionError(
-            [Diagnostic(str(path), 1, 1, f"expected a mapping of framework fields, found {kind}")]
+            [Diagnostic(str(path), 1, 1, f"expected a mapping of framework fields, found {found}")]
         )
     try:
         framework = Framework.model_validate(data)
     except ValidationError as exc:
-        problems = [(error["loc"], _message(error)) for error in exc.errors()]
-        raise DefinitionError(locate(text, path, problems)) from None
+        raise DefinitionError(validation_diagnostics(exc.errors(), text, path)) from None
     problems = reference_errors(framework, roles)
     if problems:
         raise DefinitionError(locate(text, path, problems))
     return framework
-
-
-def _message(error: ErrorDetails) -> str:
-    kind = error["type"]
-    value = error.get("input")
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "string_pattern_mismatch":
-        return f"must be a lowercase slug such as 'release-planning' (got {value!r})"
-    message = error["msg"]
-    message = message[0].lower() + message[1:]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        message += f" (got {value!r})"
-    return message
-
-
-def locate(text: str, path: Path, problems: Iterable[tuple[Loc, str]]) -> list[Diagnostic]:
-    """Place each (field path, message) at its line and column in the YAML text."""
-    root = yaml.compose(text, Loader=_BaseLoader)
-    return [_place(root, path, tuple(loc), message) for loc, message in problems]
-
-
-def _place(root: yaml.Node | None, path: Path, loc: Loc, message: str) -> Diagnostic:
-    node = root
-    mark = root.start_mark if root is not None else None
-    matched: list[str | int] = []
-    for index, part in enumerate(loc):
-        last = index == len(loc) - 1
-        child = _child(node, part)
-        if child is None:
-            if last and isinstance(part, str):
-                matched.append(part)
-            continue
-        key_node, node = child
-        matched.append(part)
-        mark = key_node.start_mark if (last and message == "unknown field") else node.start_mark
-    return _diagnostic(path, mark, message, format_loc(tuple(matched)))
-
-
-def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
-    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-        for key_node, value_node in node.value:
-            if getattr(key_node, "value", None) == part:
-                return key_node, value_node
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part], node.value[part]
-    return None
-
-
-def format_loc(loc: Loc) -> str:
-    """Render a field path as ``phases[2].items[0].owner``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text

@@ -111,6 +111,11 @@ class Item(_Strict):
     check: Check | None = Field(
         default=None, description="How the item is verified automatically (opsctl check)."
     )
+    enforce_owner: bool | None = Field(
+        default=None,
+        description="Only a holder of the owner role may complete it "
+        "(default: the workspace's defaults.enforce_owner).",
+    )
     satisfies: ClauseList = []
 
 
@@ -123,6 +128,10 @@ class Gate(_Strict):
     )
     approvals: list[RoleName] = Field(
         default=[], description="Roles that must sign off before the phase is left."
+    )
+    separation_of_duties: bool = Field(
+        default=False,
+        description="An approver may not be the only person who completed the phase's items.",
     )
 
 

@@ -55,6 +55,8 @@ def rebase_run(
             "digest": document.framework.digest,
             "added": ", ".join(added),
             "removed": ", ".join(removed),
+            "phases": ", ".join(phase.id for phase in new.phases),
+            "phase": document.phase or "",
         },
     )
     return RebaseResult(added, removed, before, document.phase)

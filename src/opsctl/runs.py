@@ -75,7 +75,12 @@ def new_run(
         due=due,
         phase=framework.phases[0].id,
     )
-    detail = {"framework": framework.id, "title": document.title}
+    detail = {
+        "framework": framework.id,
+        "title": document.title,
+        "digest": document.framework.digest,
+        "phase": framework.phases[0].id,
+    }
     if due:
         detail["due"] = due.isoformat()
     record(document, actor, at, "start", detail=detail)
@@ -91,10 +96,19 @@ def record(
     item: str | None = None,
     detail: dict[str, str] | None = None,
 ) -> None:
-    """Append an event to the run's history."""
-    document.history.append(
-        Event(at=at, actor=actor, action=action, phase=phase, item=item, detail=detail or {})
+    """Append an event to the run's history, chained to the one before it."""
+    previous = document.history[-1].hash if document.history else ""
+    event = Event(
+        at=at,
+        actor=actor,
+        action=action,
+        phase=phase,
+        item=item,
+        detail=detail or {},
+        prev=previous,
     )
+    event.hash = event.content_hash()
+    document.history.append(event)
 
 
 def resolve_item(framework: Framework, ref: str) -> tuple[Phase, Item]:
@@ -156,8 +170,13 @@ def set_item(
     note: str | None = None,
     reason: str | None = None,
     expires: dt.date | None = None,
+    automated: bool = False,
 ) -> tuple[Phase, Item]:
-    """Record an item as done, skipped (a waiver) or blocked, or reopen it."""
+    """Record an item as done, skipped (a waiver) or blocked, or reopen it.
+
+    ``automated`` marks a change made by a passing automated check, whose
+    evidence is the check's own report rather than the kind a person gives.
+    """
     _require_active(document)
     phase, item = resolve_item(framework, ref)
     key = item_key(phase, item)
@@ -167,7 +186,7 @@ def set_item(
         )
     if expires is not None and status is not ItemStatus.SKIPPED:
         raise UsageError("--expires applies only to skip (a waiver)")
-    if status is ItemStatus.DONE:
+    if status is ItemStatus.DONE and not automated:
         check_evidence(item, evidence)
     previous = document.items.get(key)
     if status is ItemStatus.OPEN:

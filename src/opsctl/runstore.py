@@ -13,12 +13,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from opsctl.documents import RUN_SCHEMA, RunDocument, RunHeader
+from opsctl.documents import RUN_SCHEMA, RUN_UPGRADES, RunDocument, RunHeader
 from opsctl.errors import StoreError, UsageError
 from opsctl.model import Framework
 from opsctl.runs import definition_digest, validate_run_id
 from opsctl.store import (
-    Upgrade,
     atomic_write,
     dumps,
     load_model,
@@ -31,8 +30,6 @@ from opsctl.store import (
 from opsctl.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
-RUN_UPGRADES: dict[int, Upgrade] = {}
-"""Schema N to N+1 upgrades of run documents; empty while there is only schema 1."""
 
 
 class RunStore:

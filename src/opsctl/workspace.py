@@ -37,6 +37,9 @@ class Defaults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     due_in_days: int | None = Field(default=None, ge=1, le=3650)
+    enforce_owner: bool = Field(
+        default=False, description="Only holders of an item's owner role may complete it."
+    )
 
 
 class Config(BaseModel):
@@ -66,6 +69,8 @@ people: []
 defaults:
   # Due date for new runs, in days from their start (null: none).
   due_in_days: null
+  # Only people holding an item's owner role may complete it.
+  enforce_owner: false
 """
 
 

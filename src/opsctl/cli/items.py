@@ -24,6 +24,7 @@ def _set(run_id: str, ref: str, status: ItemStatus, **fields: object) -> None:
     store = state.store()
     with store.update(run_id) as document:
         framework = store.framework_of(document)
+        state.guard_owner(framework, ref)
         phase, item = set_item(
             document,
             framework,
@@ -130,3 +131,21 @@ def approve(
         )
     roles = ", ".join(approval.role for approval in granted)
     console().print(f"{run_id}: phase '{granted[0].phase}' approved as {roles}")
+
+
+def revoke(
+    run_id: str = RunArg,
+    phase: str = typer.Option(..., "--phase", "-p", help="The phase whose sign-off to withdraw."),
+    reason: str | None = ReasonOption,
+) -> None:
+    """Withdraw your sign-off of a phase; it stays in the history, voided.
+
+    Example: opsctl revoke rel-2-4 --phase execution --reason "rollback plan changed"
+    """
+    from opsctl.approvals import revoke as revoke_approvals
+
+    store = state.store()
+    with store.update(run_id) as document:
+        revoked = revoke_approvals(document, phase, current_actor(), reason or "", clock.now())
+    roles = ", ".join(approval.role for approval in revoked)
+    console().print(f"{run_id}: sign-off of phase '{phase}' as {roles} revoked")

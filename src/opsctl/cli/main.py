@@ -11,7 +11,7 @@ from typing import NoReturn
 import typer
 
 from opsctl import __version__
-from opsctl.cli import check, frameworks, items, metric, report, runs, validate, walk
+from opsctl.cli import audit, check, frameworks, items, metric, report, runs, team, validate, walk
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
 from opsctl.errors import (
@@ -68,7 +68,15 @@ app.command()(validate.validate)
 app.command()(validate.schema)
 for command in (runs.init, runs.start, runs.runs, runs.status, runs.log, walk.walk):
     app.command()(command)
-for command in (items.done, items.skip, items.block, items.reopen, items.advance, items.approve):
+for command in (
+    items.done,
+    items.skip,
+    items.block,
+    items.reopen,
+    items.advance,
+    items.approve,
+    items.revoke,
+):
     app.command()(command)
 app.command()(runs.upgrade)
 app.command()(check.check)
@@ -77,6 +85,8 @@ app.add_typer(metric.app, name="metric")
 app.add_typer(report.app, name="report")
 app.add_typer(report.review_app, name="review")
 app.command()(report.demo)
+app.add_typer(team.app, name="team")
+app.add_typer(audit.app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -51,6 +51,14 @@ def _phase_table(phase: dict[str, Any]) -> Table:
     return table
 
 
+def _approval_line(approval: dict[str, Any]) -> str:
+    who = f"{approval['role']} by {escape(approval['by'])} on {approval['at'][:10]}"
+    if approval.get("voided"):
+        return f"[dim]sign-off {who}: voided ({escape(approval['voided'])})[/]"
+    comment = f": {escape(approval['comment'])}" if approval.get("comment") else ""
+    return f"[green]signed off[/] {who}{comment}"
+
+
 def gate_line(phase: dict[str, Any]) -> str:
     """What a phase's gate still needs, in one line."""
     gate = phase["gate"]
@@ -87,6 +95,9 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
         if phase["current"] or all_phases:
             out.print(_phase_table(phase))
             out.print("  " + gate_line(phase))
+            for approval in view["approvals"]:
+                if approval["phase"] == phase["id"]:
+                    out.print("  " + _approval_line(approval))
     if run["phase"] is None:
         out.print("[green]run completed[/]")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from opsctl.catalog import Catalog, load_catalog
 from opsctl.errors import UsageError
+from opsctl.model import Framework
 from opsctl.runs import definition_digest
 from opsctl.runstore import RunStore
 from opsctl.workspace import DIRNAME, Workspace, find_workspace
@@ -75,3 +76,14 @@ def current_digest(framework_id: str) -> str | None:
     """The digest of a framework's current definition, if it still exists."""
     entry = catalog().entries.get(framework_id)
     return definition_digest(entry.framework) if entry else None
+
+
+def guard_owner(framework: Framework, ref: str) -> None:
+    """Refuse (exit 1) a change by someone not holding the item's owner role, if enforced."""
+    from opsctl.approvals import check_owner
+    from opsctl.identity import current_actor
+    from opsctl.runs import resolve_item
+
+    config = workspace().config()
+    _, item = resolve_item(framework, ref)
+    check_owner(item, current_actor(), config.people, config.defaults.enforce_owner)

@@ -170,6 +170,7 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
             fields["expires"] = clock.parse_date(expires, "expiry") if expires else None
     store = state.store()
     with store.update(run_id) as document:
+        state.guard_owner(store.framework_of(document), item_key(phase, item))
         set_item(
             document,
             store.framework_of(document),

@@ -1,0 +1,50 @@
+"""``opsctl team``: the roster of people and the roles they hold."""
+
+from __future__ import annotations
+
+import typer
+
+from opsctl.cli import state
+from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
+
+app = typer.Typer(no_args_is_help=True, help="The team roster: who holds which roles.")
+
+
+@app.command("add")
+def add(
+    email: str = typer.Argument(
+        ..., metavar="EMAIL", help="Email (or CI user name) of the person."
+    ),
+    roles: list[str] = typer.Option(..., "--role", "-r", help="A role to give; repeatable."),
+    name: str | None = typer.Option(None, "--name", help="Display name."),
+) -> None:
+    """Add a person with roles to .opsctl/config.yaml (or give them more roles).
+
+    Example: opsctl team add alice@example.com --role product-director --name "Alice"
+    """
+    from opsctl.team import add_person
+
+    person = add_person(state.workspace(), email, roles, name)
+    console().print(f"{person.email}: {', '.join(person.roles)}")
+
+
+@app.command("list")
+def list_team(output_format: OutputFormat = FormatOption) -> None:
+    """List the people of the team and their roles.
+
+    Example: opsctl team list --format json
+    """
+    config = state.workspace().config()
+    if output_format is OutputFormat.JSON:
+        emit_json(
+            "team",
+            {"people": [p.model_dump() for p in config.people], "roles": list(config.all_roles())},
+        )
+        return
+    if not config.people:
+        console().print("nobody yet; add people with: opsctl team add EMAIL --role ROLE")
+        return
+    print_columns(
+        ["EMAIL", "NAME", "ROLES"],
+        [[p.email, p.name or "-", ", ".join(p.roles)] for p in config.people],
+    )
