@@ -19,7 +19,6 @@ from opsctl.automation import (
     run_check,
 )
 from opsctl.documents import ItemStatus
-from opsctl.errors import UsageError
 from opsctl.model import CommandCheck, Direction, FileCheck, Framework, MetricCheck
 from opsctl.runs import new_run, set_item
 
@@ -355,15 +354,9 @@ def test_record_passes_leaves_items_completed_meanwhile() -> None:
     assert len(run.history) == events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UsageError,
-    reason="bug: automation.record_passes -> runs.set_item -> check_evidence refuses the "
-    "'automated: ...' evidence for an item declaring evidence: link, so a passing check "
-    "of such an item aborts with a usage error",
-)
 def test_record_passes_on_an_item_asking_for_link_evidence() -> None:
     framework = _framework(evidence="link")
     run = new_run(framework, "r", "R", None, "pm@example.com", AT)
     record_passes(run, framework, [("build/notes", Outcome(True, "file NOTES.md"))], AT)
     assert run.items["build/notes"].status is ItemStatus.DONE
+    assert run.items["build/notes"].evidence == "automated: file NOTES.md"

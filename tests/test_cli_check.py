@@ -464,11 +464,6 @@ def test_metric_check_reads_the_latest_kpi(capsys: pytest.CaptureFixture[str], w
     assert escapes["evidence"] == "automated: KPI kpi-escape-rate = 4.5 meets <= 5"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli/automated.run_automated_checks records passes on a completed run; "
-    "set_item refuses ('run is completed; nothing can change') so check exits 2",
-)
 def test_run_checks_on_a_completed_run_still_reports(
     capsys: pytest.CaptureFixture[str], ws: Path
 ) -> None:
@@ -485,15 +480,13 @@ def test_run_checks_on_a_completed_run_still_reports(
     ok(["done", "done-run", "one"], capsys)
     ok(["advance", "done-run"], capsys)
     write_notes(ws)
-    code, _, err = run_main(["check", "done-run", "--run-checks"], capsys)
+    before = snapshot(ws)
+    code, out, err = run_main(["check", "done-run", "--run-checks"], capsys)
     assert (code, err) == (0, "")
+    assert "all required items and sign-offs complete" in out
+    assert snapshot(ws) == before  # a completed run is never changed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a passing automated check of an item declaring 'evidence: link' is recorded "
-    "with evidence 'automated: ...', which runs.check_evidence refuses; check exits 2",
-)
 def test_run_checks_on_an_item_asking_for_link_evidence(
     capsys: pytest.CaptureFixture[str], ws: Path
 ) -> None:
@@ -505,6 +498,9 @@ def test_run_checks_on_an_item_asking_for_link_evidence(
     write_notes(ws)
     code, _, err = run_main(["check", "notes", "--run-checks"], capsys)
     assert (code, err) == (0, "")
+    notes = load("notes")["items"]["docs/notes"]
+    assert (notes["status"], notes["by"]) == ("done", "opsctl")
+    assert notes["evidence"] == "automated: file docs/RELEASE_NOTES-2.4.md"
 
 
 # --- GitHub step summary -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ _TOKEN = re.compile(r"[^\s,\[\]{}]+")
 _STR_TAG = "tag:yaml.org,2002:str"
 _SLUG = "must be a lowercase slug such as 'release-planning'"
 _MAPPING_ERRORS = ("model_type", "model_attributes_type", "dict_type")
+_UNION_ERRORS = ("union_tag_not_found", "union_tag_invalid")
 
 
 def _union_tags(union: Any) -> tuple[str, tuple[str, ...]]:
@@ -104,7 +105,8 @@ def yaml_diagnostic(
     if problem.startswith("could not determine a constructor for the tag"):
         written = _token_at(text, mark) if mark is not None else ""
         if not written.startswith("!"):
-            written = problem.split("tag", 2)[-1].strip(" '").replace("tag:yaml.org,2002:", "!!")
+            written = problem.removeprefix("could not determine a constructor for the tag")
+            written = written.strip(" '").replace("tag:yaml.org,2002:", "!!")
         problem = f"tag not allowed in safe YAML: {written}"
     elif problem in ("found undefined alias", "recursive alias") and mark is not None:
         name = _token_at(text, mark).lstrip("*&")
@@ -211,12 +213,11 @@ def _message(error: ErrorDetails, loc: Loc, node: yaml.Node | None) -> str:
     if kind in _MAPPING_ERRORS:
         thing = _thing(loc) if kind != "dict_type" else ""
         return f"expected a mapping{f' of {thing} fields' if thing else ''}" + _got(error, node)
-    if kind in ("union_tag_not_found", "union_tag_invalid") and loc and loc[-1] in UNIONS:
-        tags = UNIONS[str(loc[-1])][1]
+    if kind in _UNION_ERRORS and len(loc) > 1 and loc[-2] in UNIONS:
+        field, tags = UNIONS[str(loc[-2])]
         if kind == "union_tag_not_found":
-            return f"required field is missing (one of {', '.join(map(repr, tags))})"
+            return f"required field is missing (one of {', '.join(f'{t!r}' for t in tags)})"
         value = error.get("input")
-        field = UNIONS[str(loc[-1])][0]
         got = value.get(field) if isinstance(value, dict) else ctx.get("tag")
         return f"input should be {_choices(tags)} (got {yaml_value(got)})"
     message = error["msg"]
@@ -232,7 +233,7 @@ def _error_loc(error: ErrorDetails) -> Loc:
         if isinstance(previous, str) and previous in UNIONS and part in UNIONS[previous][1]:
             continue
         loc.append(part)
-    if error["type"] in ("union_tag_not_found", "union_tag_invalid") and loc and loc[-1] in UNIONS:
+    if error["type"] in _UNION_ERRORS and loc and loc[-1] in UNIONS:
         loc.append(UNIONS[str(loc[-1])][0])
     return tuple(loc)
 
@@ -252,14 +253,9 @@ def validation_diagnostics(
             message = "keys should be strings" + _got(error, None)
             found.append(_diagnostic(path, mark, message, format_loc(loc[:-1])))
             continue
-        node = _find(root, loc)[1]
-        message = _message(error, _message_loc(loc, error), node)
-        found.append(_place(root, path, loc, message, at_key=message == "unknown field"))
+        message = _message(error, loc, _find(root, loc)[1])
+        found.append(_place(root, path, loc, message, at_key=error["type"] == "extra_forbidden"))
     return found
-
-
-def _message_loc(loc: Loc, error: ErrorDetails) -> Loc:
-    return loc[:-1] if error["type"].startswith("union_tag_") else loc
 
 
 # --- placing a field path in the node tree ----------------------------------------------

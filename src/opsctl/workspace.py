@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from opsctl.diagnostics import validation_diagnostics
 from opsctl.errors import DefinitionError, UsageError
-from opsctl.loader import locate, parse_yaml, read_text
+from opsctl.loader import parse_yaml, read_text
 from opsctl.model import BUILTIN_ROLES, RoleName, Slug
 
 DIRNAME = ".opsctl"
@@ -115,8 +116,7 @@ class Workspace:
         try:
             return Config.model_validate(data)
         except ValidationError as exc:
-            problems = [(error["loc"], error["msg"]) for error in exc.errors()]
-            raise DefinitionError(locate(text, path, problems)) from None
+            raise DefinitionError(validation_diagnostics(exc.errors(), text, path)) from None
 
 
 def find_workspace(start: Path, explicit: Path | None = None) -> Workspace | None:
