@@ -96,7 +96,10 @@ def test_run_line_of_an_overdue_run(november: ReportContext) -> None:
 
 
 def test_progress_by_framework(november: ReportContext, q4: ReportContext) -> None:
-    rows = [(p.framework, p.runs, p.complete, p.total, p.percent) for p in november.progress_by_framework]
+    rows = [
+        (p.framework, p.runs, p.complete, p.total, p.percent)
+        for p in november.progress_by_framework
+    ]
     assert rows == [
         ("feature-development", 1, 2, 23, 9),
         ("operations-success", 1, 4, 16, 25),
@@ -343,7 +346,9 @@ def test_recommendations_are_derived_from_the_data(november: ReportContext) -> N
     assert not any("Development efficiency" in t for t in kpi_texts)  # on track
     flows = [text for topic, text in texts if topic == "Flow"]
     assert any("'Performance success'" in t for t in flows)
-    assert any("'release-management:coordination/testing-complete' was waived in 2" in t for _, t in texts)
+    assert any(
+        "'release-management:coordination/testing-complete' was waived in 2" in t for _, t in texts
+    )
     delivery = [text for topic, text in texts if topic == "Delivery"]
     assert any("past their due date (rel-3-0)" in t for t in delivery)
     assert any(t.startswith("2 item(s) are blocked") for t in delivery)

@@ -222,7 +222,7 @@ def test_trend_table_holds_the_chart_data(
     rows = {row[0]: row[1:] for row in trend[1:]}
     assert rows["Quality assurance"] == ["55", "56", "-", "60", "61", "62"]
     assert rows["Development efficiency"] == ["25", "26", "27", "28", "28.5", "29"]
-    assert 'line [55, 56, 60, 61, 62]' in text
+    assert "line [55, 56, 60, 61, 62]" in text
 
 
 def test_no_nan_or_inf_in_reports(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:

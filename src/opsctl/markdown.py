@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 
-_SPECIAL = str.maketrans({"|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]"})
+_SPECIAL = str.maketrans(
+    {"\\": "\\\\", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]"}
+)
 
 
 def cell(text: object) -> str:
