@@ -30,6 +30,7 @@ is recorded twice (62 replaced by 63). quality-assurance has no 2026-08 reading.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -256,10 +257,8 @@ def _rel_2_9(run: RunDocument, fw: Framework, people: list[Person]) -> None:
 def _rel_3_0(run: RunDocument, fw: Framework, people: list[Person], texts: Texts) -> None:
     _done(run, fw, "planning/stakeholders-aligned", PM, at("2026-10-06"))
     _done(run, fw, "planning/timeline-published", PM, at("2026-10-06", 12))
-    try:
+    with contextlib.suppress(GateRefused):  # recorded as a refused advance
         advance(run, fw, PM, at("2026-10-07", 10))
-    except GateRefused:
-        pass
     _done(run, fw, "planning/success-criteria-defined", PM, at("2026-10-08"))
     advance(run, fw, PM, at("2026-10-09"))
     _done(run, fw, "coordination/scope-frozen", DEV, at("2026-10-12"))
@@ -286,10 +285,8 @@ def _rel_3_0(run: RunDocument, fw: Framework, people: list[Person], texts: Texts
         at("2026-11-10"),
         reason=texts.block_reason,
     )
-    try:
+    with contextlib.suppress(GateRefused):
         advance(run, fw, PM, at("2026-11-24", 16))
-    except GateRefused:
-        pass
 
 
 def _checkout(run: RunDocument, fw: Framework) -> None:

@@ -166,6 +166,12 @@ def verify(document: RunDocument) -> AuditFinding | None:
     broken = check_chain(document)
     if broken is not None:
         return broken
+    if document.head != document.history[-1].hash:
+        return AuditFinding(
+            document.id,
+            len(document.history),
+            "the last event is not the recorded head: events were removed from the end",
+        )
     difference = _state_difference(document, replay(document))
     if difference is not None:
         return AuditFinding(

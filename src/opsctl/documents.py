@@ -100,8 +100,8 @@ def chain_history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def upgrade_run_1_to_2(document: dict[str, Any]) -> dict[str, Any]:
     """Schema 1 to 2: the history becomes a hash chain."""
-    if isinstance(document.get("history"), list):
-        chain_history(document["history"])
+    if isinstance(document.get("history"), list) and document["history"]:
+        document["head"] = chain_history(document["history"])[-1]["hash"]
     return document
 
 
@@ -148,3 +148,8 @@ class RunDocument(RunHeader):
     created_by: str
     approvals: list[Approval] = []
     history: list[Event] = []
+    head: str = Field(
+        default="",
+        description="Hash of the last event. Every write changes this line, so two "
+        "diverging edits always conflict in a plain git merge instead of merging wrongly.",
+    )

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
-from opsctl.store import load_model, locked, save_model
+from opsctl.store import load_model, locked, next_head, save_model
 from opsctl.workspace import Workspace
 
 METRICS_SCHEMA = 1
@@ -75,6 +75,7 @@ class MetricsDocument(_Doc):
     kind: Literal["metrics"] = "metrics"
     metrics: dict[str, MetricRecord] = {}
     history: list[MetricEvent] = []
+    head: str = Field(default="", description="Changes with every write (see store.next_head).")
 
 
 def parse_period(text: str) -> str:
@@ -139,16 +140,16 @@ def record_reading(
     else:
         previous = record.readings.get(period)
         record.readings[period] = reading
-    document.history.append(
-        MetricEvent(
-            at=at,
-            actor=actor,
-            action="baseline" if baseline else "record",
-            metric=metric_id,
-            period=period,
-            value=value,
-            previous=previous.value if previous else None,
-            note=note,
-        )
+    event = MetricEvent(
+        at=at,
+        actor=actor,
+        action="baseline" if baseline else "record",
+        metric=metric_id,
+        period=period,
+        value=value,
+        previous=previous.value if previous else None,
+        note=note,
     )
+    document.history.append(event)
+    document.head = next_head(document.head, event)
     return previous

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
 from opsctl.periods import Period, containing, last_complete
-from opsctl.store import atomic_write, load_model, locked, save_model
+from opsctl.store import atomic_write, load_model, locked, next_head, save_model
 from opsctl.workspace import Workspace
 
 REVIEWS_SCHEMA = 1
@@ -45,6 +45,7 @@ class ReviewsDocument(BaseModel):
     schema_: int = Field(REVIEWS_SCHEMA, alias="schema")
     kind: Literal["reviews"] = "reviews"
     reports: list[ReportRecord] = []
+    head: str = Field(default="", description="Changes with every write (see store.next_head).")
 
 
 class ReviewStore:
@@ -74,6 +75,7 @@ def record_report(document: ReviewsDocument, record: ReportRecord) -> None:
         r for r in document.reports if (r.cadence, r.period) != (record.cadence, record.period)
     ] + [record]
     document.reports.sort(key=lambda r: (r.cadence, r.period))
+    document.head = next_head(document.head, record)
 
 
 @dataclass(frozen=True)

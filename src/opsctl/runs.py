@@ -107,7 +107,7 @@ def record(
         detail=detail or {},
         prev=previous,
     )
-    event.hash = event.content_hash()
+    event.hash = document.head = event.content_hash()
     document.history.append(event)
 
 

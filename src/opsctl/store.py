@@ -8,6 +8,7 @@ ones are upgraded through an ordered chain, newer ones are refused.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -163,3 +164,14 @@ def load_model(
 def save_model(document: BaseModel, path: Path) -> None:
     """Write a model as deterministic JSON, atomically (caller holds the lock)."""
     atomic_write(path, dumps(document.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+def next_head(previous: str, change: BaseModel) -> str:
+    """A digest over the previous head and a change, stored as a document's ``head``.
+
+    Every write changes the head line, so two diverging edits of one file
+    always conflict in a plain git merge rather than merging into a file
+    that parses but is wrong.
+    """
+    payload = json.dumps(change.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256((previous + payload).encode("utf-8")).hexdigest()

@@ -11,7 +11,19 @@ from typing import NoReturn
 import typer
 
 from opsctl import __version__
-from opsctl.cli import audit, check, frameworks, items, metric, report, runs, team, validate, walk
+from opsctl.cli import (
+    audit,
+    check,
+    frameworks,
+    gitcmd,
+    items,
+    metric,
+    report,
+    runs,
+    team,
+    validate,
+    walk,
+)
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
 from opsctl.errors import (
@@ -87,6 +99,9 @@ app.add_typer(report.review_app, name="review")
 app.command()(report.demo)
 app.add_typer(team.app, name="team")
 app.add_typer(audit.app, name="audit")
+app.add_typer(gitcmd.app, name="git")
+app.command("merge-file")(gitcmd.merge_file)
+app.command("sync-check")(gitcmd.sync_check)
 
 
 def main(argv: list[str] | None = None) -> None:

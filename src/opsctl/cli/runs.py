@@ -30,6 +30,9 @@ from opsctl.workspace import init_workspace
 def init(
     path: Path = typer.Argument(Path(), help="Folder to create .opsctl/ in."),
     team: str = typer.Option("", "--team", help="Team name written to config.yaml."),
+    git: bool = typer.Option(
+        False, "--git", help="Also register the git merge driver (see opsctl git setup)."
+    ),
 ) -> None:
     """Create a workspace (.opsctl/) in the current folder.
 
@@ -38,8 +41,15 @@ def init(
 
     Example: opsctl init --team "Checkout squad"
     """
+    if git:
+        from opsctl.gitsetup import repository_root, setup_git
+
+        repository_root(path)
     workspace = init_workspace(path, team)
     console().print(f"created {workspace.dir}")
+    if git:
+        for line in setup_git(workspace.root):
+            console().print(line)
     console().print("next: opsctl frameworks list, then opsctl start FRAMEWORK --title TITLE")
 
 

@@ -1,0 +1,231 @@
+"""Three-way merges of store documents, for git's merge driver (``opsctl merge-file``).
+
+Histories are the truth: the merged history is the events both sides share,
+then every event only one side has, in timestamp order; the merged state is
+what that history replays to. So changes to different items, phases and
+approvals combine, the same item changed on both sides ends at the later
+change (the other stays in the history), and an approval is voided when an
+item of its phase changed after it on the other side. The hash chain is
+rebuilt and the merge is recorded as an event, so ``opsctl audit verify``
+passes on the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opsctl.audit import STATUS_ACTIONS, replay
+from opsctl.documents import Event, RunDocument, RunStatus
+from opsctl.errors import StoreError
+from opsctl.metrics import MetricEvent, MetricRecord, MetricsDocument, Reading
+from opsctl.reviews import ReviewsDocument
+from opsctl.store import next_head, parse_model, read_json, upgrade
+
+MERGE_ACTOR = "opsctl"
+ITEM_ACTIONS = {*STATUS_ACTIONS, "reopen"}
+
+
+class Irreconcilable(Exception):
+    """The inputs cannot be merged safely; git's conflict must stay."""
+
+
+@dataclass
+class MergeResult:
+    """A merged document and what the user should know about it."""
+
+    document: Any
+    notes: list[str] = field(default_factory=list)
+
+
+def _identity(event: Event) -> str:
+    content = event.model_dump(mode="json", exclude={"prev", "hash"}, exclude_none=True)
+    return json.dumps(content, sort_keys=True)
+
+
+def _combined(
+    ours: list[Event], theirs: list[Event]
+) -> tuple[list[Event], list[Event], list[Event]]:
+    """Split two histories into (shared, only ours, only theirs).
+
+    Events are compared by content rather than hash, so re-chained copies of
+    one event (after a rebase or cherry-pick) count as the same event.
+    """
+    theirs_ids = {_identity(event) for event in theirs}
+    ours_ids = {_identity(event) for event in ours}
+    shared = [event for event in ours if _identity(event) in theirs_ids]
+    return (
+        shared,
+        [event for event in ours if _identity(event) not in theirs_ids],
+        [event for event in theirs if _identity(event) not in ours_ids],
+    )
+
+
+def _void_stale_approvals(events: list[Event]) -> list[Event]:
+    """Insert a void event wherever an item of a phase changed after its approval."""
+    active: list[tuple[str, str, str]] = []
+    result: list[Event] = []
+    for event in events:
+        result.append(event)
+        if event.action == "approve":
+            active.append((event.phase or "", event.detail.get("role", ""), event.actor))
+        elif event.action == "void-approval":
+            key = (
+                event.phase or "",
+                event.detail.get("role", ""),
+                event.detail.get("approver", ""),
+            )
+            if key in active:
+                active.remove(key)
+        elif event.action in ITEM_ACTIONS and event.item:
+            phase = event.item.partition("/")[0]
+            for key in [key for key in active if key[0] == phase]:
+                active.remove(key)
+                why = f"item '{event.item}' changed after approval (found when merging)"
+                result.append(
+                    Event(
+                        at=event.at,
+                        actor=MERGE_ACTOR,
+                        action="void-approval",
+                        phase=phase,
+                        detail={"role": key[1], "approver": key[2], "reason": why},
+                    )
+                )
+    return result
+
+
+def _both_sides_notes(run_id: str, ours: list[Event], theirs: list[Event]) -> list[str]:
+    mine = {e.item: e for e in ours if e.action in ITEM_ACTIONS and e.item}
+    notes = []
+    for event in theirs:
+        if event.action in ITEM_ACTIONS and event.item in mine:
+            other = mine[event.item]
+            winner = max(other, event, key=lambda e: (e.at, e.actor))
+            notes.append(
+                f"{run_id}: {event.item} changed on both sides; kept the later change "
+                f"({winner.action} by {winner.actor} at {winner.at.isoformat()}); "
+                "the other stays in the history"
+            )
+    return notes
+
+
+def merge_runs(ours: RunDocument, theirs: RunDocument, at: dt.datetime) -> MergeResult:
+    """Merge two versions of one run (the common ancestor is implied by their histories)."""
+    if ours.id != theirs.id:
+        raise Irreconcilable(f"different runs: '{ours.id}' and '{theirs.id}'")
+    shared, only_ours, only_theirs = _combined(ours.history, theirs.history)
+    if not only_ours or not only_theirs:
+        newer = theirs if only_theirs else ours
+        return MergeResult(newer.model_copy(deep=True))
+    fresh = sorted(only_ours + only_theirs, key=lambda e: (e.at, e.actor, e.action, e.item or ""))
+    events = _void_stale_approvals(shared + fresh)
+    merged = ours.model_copy(deep=True)
+    merged.history = []
+    for event in events:
+        event = event.model_copy(update={"prev": merged.history[-1].hash if merged.history else ""})
+        event.hash = event.content_hash()
+        merged.history.append(event)
+    state = replay(merged)
+    merged.items, merged.approvals = state.items, state.approvals
+    merged.phase, merged.status = state.phase, state.status
+    merged.framework.digest = state.digest
+    merged.completed = next(
+        (e.at for e in reversed(merged.history) if e.action == "complete"), None
+    )
+    if merged.status is RunStatus.ACTIVE:
+        merged.completed = None
+    detail = {"ours": str(len(only_ours)), "theirs": str(len(only_theirs))}
+    last = merged.history[-1].at
+    merge_event = Event(
+        at=max(at, last),
+        actor=MERGE_ACTOR,
+        action="merge",
+        detail=detail,
+        prev=merged.history[-1].hash,
+    )
+    merge_event.hash = merged.head = merge_event.content_hash()
+    merged.history.append(merge_event)
+    return MergeResult(merged, _both_sides_notes(ours.id, only_ours, only_theirs))
+
+
+def merge_metrics(ours: MetricsDocument, theirs: MetricsDocument) -> MergeResult:
+    """Merge KPI readings: every recorded change from both sides, later ones winning."""
+    seen: set[str] = set()
+    events: list[MetricEvent] = []
+    for event in sorted(
+        [*ours.history, *theirs.history], key=lambda e: (e.at, e.actor, e.metric, e.period)
+    ):
+        key = event.model_dump_json()
+        if key not in seen:
+            seen.add(key)
+            events.append(event)
+    merged = MetricsDocument()
+    for event in events:
+        record = merged.metrics.setdefault(event.metric, MetricRecord())
+        reading = Reading(
+            value=event.value, period=event.period, by=event.actor, at=event.at, note=event.note
+        )
+        if event.action == "baseline":
+            record.baseline = reading
+        else:
+            record.readings[event.period] = reading
+        merged.history.append(event)
+        merged.head = next_head(merged.head, event)
+    return MergeResult(merged)
+
+
+def merge_reviews(ours: ReviewsDocument, theirs: ReviewsDocument) -> MergeResult:
+    """Merge the record of written reports: one per period, the later one winning."""
+    chosen: dict[tuple[str, str], Any] = {}
+    for record in sorted([*ours.reports, *theirs.reports], key=lambda r: (r.at, r.path)):
+        chosen[(record.cadence, record.period)] = record
+    merged = ReviewsDocument()
+    for key in sorted(chosen):
+        merged.reports.append(chosen[key])
+        merged.head = next_head(merged.head, chosen[key])
+    return MergeResult(merged)
+
+
+def _load(path: Path, kind: str) -> Any:
+    from opsctl.documents import RUN_SCHEMA, RUN_UPGRADES
+    from opsctl.metrics import METRICS_SCHEMA
+    from opsctl.reviews import REVIEWS_SCHEMA
+
+    models: dict[str, tuple[type[Any], int, dict[int, Any]]] = {
+        "run": (RunDocument, RUN_SCHEMA, RUN_UPGRADES),
+        "metrics": (MetricsDocument, METRICS_SCHEMA, {}),
+        "reviews": (ReviewsDocument, REVIEWS_SCHEMA, {}),
+    }
+    model, current, upgrades = models[kind]
+    return parse_model(model, upgrade(read_json(path), path, current, upgrades), path)
+
+
+def merge_file(ours_path: Path, theirs_path: Path, at: dt.datetime) -> MergeResult:
+    """Merge the document ``theirs_path`` into ``ours_path``'s content (not written here)."""
+    try:
+        kinds = {read_json(path).get("kind") for path in (ours_path, theirs_path)}
+    except StoreError as exc:
+        raise Irreconcilable(str(exc)) from None
+    if len(kinds) != 1:
+        raise Irreconcilable(
+            f"the two sides are different kinds of document: {sorted(map(str, kinds))}"
+        )
+    kind = kinds.pop()
+    try:
+        if kind == "definition":
+            if read_json(ours_path) != read_json(theirs_path):
+                raise Irreconcilable("two different definitions under one digest")
+            return MergeResult(read_json(ours_path))
+        if kind not in ("run", "metrics", "reviews"):
+            raise Irreconcilable(f"not an opsctl store document (kind {kind!r})")
+        ours, theirs = _load(ours_path, str(kind)), _load(theirs_path, str(kind))
+    except StoreError as exc:
+        raise Irreconcilable(str(exc)) from None
+    if kind == "run":
+        return merge_runs(ours, theirs, at)
+    if kind == "metrics":
+        return merge_metrics(ours, theirs)
+    return merge_reviews(ours, theirs)

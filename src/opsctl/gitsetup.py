@@ -1,0 +1,50 @@
+"""Wiring opsctl into a git repository: the merge driver and ``.gitattributes``."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from opsctl.errors import UsageError
+
+DRIVER_NAME = "opsctl"
+ATTRIBUTES = (
+    "# opsctl: merge run documents and the KPI store with opsctl's merge driver",
+    ".opsctl/**/*.json merge=opsctl",
+)
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=30
+        )
+    except FileNotFoundError:
+        raise UsageError("git is not installed or not on PATH") from None
+    if result.returncode != 0:
+        raise UsageError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}")
+    return result.stdout.strip()
+
+
+def repository_root(folder: Path) -> Path:
+    """The top of the git repository holding a folder."""
+    return Path(_git(folder, "rev-parse", "--show-toplevel"))
+
+
+def setup_git(folder: Path) -> list[str]:
+    """Register the merge driver in the repo's git config and route store files to it."""
+    root = repository_root(folder)
+    command = f"{shlex.quote(sys.executable)} -m opsctl merge-file %O %A %B %P"
+    _git(root, "config", f"merge.{DRIVER_NAME}.name", "opsctl store merge")
+    _git(root, "config", f"merge.{DRIVER_NAME}.driver", command)
+    attributes = root / ".gitattributes"
+    existing = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    missing = [line for line in ATTRIBUTES if line not in existing.splitlines()]
+    done = [f"git config merge.{DRIVER_NAME}.driver '{command}'"]
+    if missing:
+        prefix = "" if not existing or existing.endswith("\n") else "\n"
+        attributes.write_text(existing + prefix + "\n".join(missing) + "\n", encoding="utf-8")
+        done.append(f"{attributes}: routes .opsctl/**/*.json to the opsctl merge driver")
+    return done
