@@ -379,12 +379,6 @@ def _extra_run(workspace: Workspace, run_id: str, due: dt.date) -> None:
     RunStore(workspace).create(document, framework)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report_context.run_line marks a run overdue only when due < the period's last "
-    "day, while _attention lists its items as overdue when due < period.end: a run due on "
-    "the period's last day has overdue items but no '(overdue)' mark",
-)
 def test_a_run_due_on_the_last_day_is_consistently_overdue(tmp_path: Path) -> None:
     workspace = fx.build_workspace(tmp_path / "ws")
     _extra_run(workspace, "edge", dt.date(2026, 11, 30))
@@ -402,12 +396,6 @@ def test_a_run_due_after_the_period_is_not_overdue(tmp_path: Path) -> None:
     assert "edge" not in {item.run for item in context.overdue}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report_context.build_context reads item states as they are now, not as they "
-    "were at the period's end: unblocking an item in December removes it from November's "
-    "blocked items (and changes November's progress), so a past report changes on rerun",
-)
 def test_later_changes_do_not_rewrite_a_past_period(tmp_path: Path) -> None:
     workspace = fx.build_workspace(tmp_path / "ws")
     before = fx.context_of(workspace, "monthly", fx.MONTH)

@@ -371,15 +371,7 @@ RECURSIVE = "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"
         "{{ 'a' + 1 }}",
         "{{ '%d' % 'x' }}",
         "{{ report.period.months(1) }}",
-        pytest.param(
-            RECURSIVE,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="reporting.render turns only some exception types into TemplateError: "
-                "a recursive macro raises RecursionError, reported as an opsctl internal "
-                "error (exit 70) without file and line",
-            ),
-        ),
+        RECURSIVE,
     ],
 )
 def test_any_template_failure_is_a_usage_error(

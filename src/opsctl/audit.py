@@ -11,6 +11,7 @@ determined to rewrite the whole file and every hash after their edit.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from opsctl.documents import Approval, Event, ItemState, ItemStatus, RunDocument, RunStatus
@@ -68,6 +69,7 @@ class ReplayedState:
     digest: str
     items: dict[str, ItemState]
     approvals: list[Approval]
+    completed: dt.datetime | None = None
 
 
 def _apply(state: ReplayedState, event: Event) -> None:
@@ -89,6 +91,7 @@ def _apply(state: ReplayedState, event: Event) -> None:
         state.phase = None if target == "completed" else target
     elif event.action == "complete":
         state.status = RunStatus.COMPLETED
+        state.completed = event.at
     elif event.action == "approve":
         state.approvals.append(
             Approval(
@@ -118,17 +121,25 @@ def _apply(state: ReplayedState, event: Event) -> None:
         state.phase = detail.get("phase") or state.phase
 
 
-def replay(document: RunDocument) -> ReplayedState:
-    """Rebuild a run's state from its history alone."""
+def replay(
+    document: RunDocument, until: dt.datetime | None = None, first_phase: str | None = None
+) -> ReplayedState:
+    """Rebuild a run's state from its history alone (only events before ``until``, if given).
+
+    ``first_phase`` stands in for histories whose start event predates
+    recording the phase.
+    """
     start = document.history[0] if document.history else None
     state = ReplayedState(
-        phase=start.detail.get("phase") if start else None,
+        phase=start.detail.get("phase", first_phase) if start else first_phase,
         status=RunStatus.ACTIVE,
         digest=start.detail.get("digest", document.framework.digest) if start else "",
         items={},
         approvals=[],
     )
     for event in document.history[1:]:
+        if until is not None and event.at >= until:
+            break
         _apply(state, event)
     return state
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from opsctl.documents import ItemStatus, RunDocument
 from opsctl.model import Framework
-from opsctl.periods import Period
 from opsctl.runs import item_key
 
 if TYPE_CHECKING:
@@ -77,15 +76,8 @@ def phase_durations(
     return {phase: total / 86_400 for phase, total in seconds.items()}
 
 
-def stalls(runs: Sequence[tuple[RunDocument, Framework]], period: Period) -> list[Stall]:
-    """The phases with the longest average stay, up to the end of the period.
-
-    Time is counted up to the period's end or the workspace's last recorded
-    event, whichever is earlier, so the result never depends on today's date.
-    """
-    period_end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
-    last_event = max((doc.history[-1].at for doc, _ in runs if doc.history), default=period_end)
-    until = min(period_end, last_event)
+def stalls(runs: Sequence[tuple[RunDocument, Framework]], until: dt.datetime) -> list[Stall]:
+    """The phases with the longest average stay, counting time up to ``until``."""
     totals: dict[tuple[str, str], list[float]] = {}
     titles: dict[tuple[str, str], str] = {}
     for document, framework in runs:

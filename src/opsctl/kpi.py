@@ -78,7 +78,11 @@ def judge(metric: Metric, framework: str, record: MetricRecord | None) -> KpiVie
         return empty(f"no reading yet: run 'opsctl metric record {metric.id} VALUE'")
     gained = improvement(metric.direction, baseline.value, latest.value)
     if gained is None:
-        return empty("baseline is 0, so a percent change is undefined; record a non-zero baseline")
+        if baseline.value == 0:
+            return empty(
+                "baseline is 0, so a percent change is undefined; record a non-zero baseline"
+            )
+        return empty("the change from the baseline is too large to express as a percent")
     progress = gained / metric.target_improvement_pct * 100
     elapsed = max(0, months_between(baseline.period, latest.period))
     expected = min(1.0, elapsed / TARGET_HORIZON_MONTHS) * 100

@@ -132,8 +132,8 @@ def record_reading(
     """Store a reading (or the baseline); returns the one it replaced, if any."""
     if value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"value must be a finite number, got {value}")
-    record = document.metrics.setdefault(metric_id, MetricRecord())
     reading = Reading(value=value, period=parse_period(period), by=actor, at=at, note=note)
+    record = document.metrics.setdefault(metric_id, MetricRecord())
     if baseline:
         previous = record.baseline
         record.baseline = reading

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from opsctl.audit import replay
 from opsctl.documents import ItemStatus, RunDocument, RunStatus
 from opsctl.insights import Recommendation, Stall, most_waived, recommendations, stalls
 from opsctl.kpi import KpiStatus, improvement, judge
@@ -152,7 +153,7 @@ def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> Run
         total=total,
         percent=round(complete * 100 / total) if total else 100,
         due=_day(document.due),
-        overdue=bool(document.due and document.due < as_of and phase is not None),
+        overdue=bool(document.due and document.due <= as_of and phase is not None),
         started=_day(document.created),
         completed=_day(document.completed),
     )
@@ -230,7 +231,7 @@ def _waivers(
     return granted, expiring
 
 
-def _as_of(record: MetricRecord | None, last_month: str) -> MetricRecord | None:
+def _readings_until(record: MetricRecord | None, last_month: str) -> MetricRecord | None:
     if record is None:
         return None
     readings = {p: r for p, r in record.readings.items() if p <= last_month}
@@ -242,8 +243,8 @@ def kpi_line(
 ) -> KpiLine:
     """A KPI judged at the end of the period, with its trend and change vs the previous period."""
     months = period.months()
-    now = _as_of(record, months[-1])
-    before = _as_of(record, period.previous().months()[-1])
+    now = _readings_until(record, months[-1])
+    before = _readings_until(record, period.previous().months()[-1])
     view = judge(metric, framework, now)
     trend_months = months if len(months) > 1 else trailing_months(period, TREND_MONTHS)
     trend = [
@@ -296,6 +297,27 @@ def _checklist(
     return lines, document.id
 
 
+def state_at(document: RunDocument, framework: Framework, until: dt.datetime) -> RunDocument:
+    """A run as it stood at a moment, replayed from its history.
+
+    Reports of past periods show the state at the period's end, so work done
+    later never rewrites a report already committed.
+    """
+    if not document.history or document.history[-1].at < until:
+        return document
+    state = replay(document, until, framework.phases[0].id)
+    return document.model_copy(
+        update={
+            "items": state.items,
+            "approvals": state.approvals,
+            "phase": state.phase,
+            "status": state.status,
+            "completed": state.completed,
+            "history": [event for event in document.history if event.at < until],
+        }
+    )
+
+
 def build_context(
     kind: str,
     period: Period,
@@ -306,13 +328,19 @@ def build_context(
 ) -> ReportContext:
     """Assemble the report context for one period from runs, KPI definitions and readings."""
     context = ReportContext(kind=kind, period=period, team=team)
-    as_of = period.end - dt.timedelta(days=1)
+    end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
+    # Time in a phase counts up to the period's end or the last recorded event,
+    # whichever is earlier, so the result never depends on today's date.
+    last_event = max((doc.history[-1].at for doc, _ in runs if doc.history), default=end)
+    stall_until = min(end, last_event)
+    runs = [(state_at(document, framework, end), framework) for document, framework in runs]
+    last_day = period.end - dt.timedelta(days=1)
     by_framework: dict[str, list[RunLine]] = {}
     titles: dict[str, str] = {}
     for document, framework in sorted(runs, key=lambda pair: pair[0].id):
         if document.created.date() >= period.end:
             continue
-        line = run_line(document, framework, as_of)
+        line = run_line(document, framework, last_day)
         titles[framework.id] = framework.title
         if period.contains(document.created):
             context.runs_started.append(line)
@@ -351,8 +379,8 @@ def build_context(
         kpi_line(metric, framework, readings.metrics.get(metric.id), period)
         for metric, framework in sorted(metrics, key=lambda pair: pair[0].id)
     ]
-    context.checklist, context.checklist_run = _checklist(runs, as_of)
-    context.stalls = stalls(runs, period)
+    context.checklist, context.checklist_run = _checklist(runs, last_day)
+    context.stalls = stalls(runs, stall_until)
     context.most_waived = most_waived(runs)
     context.recommendations = recommendations(
         context.kpis, context.stalls, context.most_waived, context.overdue, context.blocked

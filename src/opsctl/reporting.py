@@ -78,7 +78,14 @@ def render(kind: str, context: object, workspace_templates: Path | None) -> str:
         raise TemplateError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
     except JinjaError as exc:
         raise TemplateError(f"{_template_line(exc, folders)}: {exc}") from None
-    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+    except (
+        ArithmeticError,
+        TypeError,
+        ValueError,
+        LookupError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         where = _template_line(exc, folders)
         raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
 

@@ -113,7 +113,9 @@ def _record(
 @app.command("record")
 def record(
     metric_id: str = MetricArg,
-    value: float = typer.Argument(..., help="The reading, in the KPI's unit."),
+    value: float = typer.Argument(
+        ..., help="The reading, in the KPI's unit (a negative one goes after --)."
+    ),
     period: str | None = PeriodOption,
     note: str | None = typer.Option(None, "--note", "-m", help="Where the number comes from."),
 ) -> None:
