@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import opsctl_subprocess, run_main
+from helpers import opsctl_subprocess, run_main
+from opsctl.workspace import init_workspace
 
 CONFIG = """\
 # Checkout squad's workspace. Keep this comment.
@@ -128,7 +129,9 @@ def test_list_text_and_json(workspace: Path, capsys: pytest.CaptureFixture[str])
     assert code == 0
     assert "nobody yet" in out
     workspace.write_text(CONFIG, encoding="utf-8")
-    run_main(["team", "add", "alice@example.com", "-r", "product-director", "--name", "Alice"], capsys)
+    run_main(
+        ["team", "add", "alice@example.com", "-r", "product-director", "--name", "Alice"], capsys
+    )
     run_main(["team", "add", "bob@example.com", "-r", "security", "-r", "qa"], capsys)
 
     code, out, _ = run_main(["team", "list"], capsys)
@@ -146,7 +149,11 @@ def test_list_text_and_json(workspace: Path, capsys: pytest.CaptureFixture[str])
     document = json.loads(out)
     assert document["kind"] == "team"
     assert document["version"] == 1
-    assert document["people"][2] == {"email": "bob@example.com", "name": "", "roles": ["security", "qa"]}
+    assert document["people"][2] == {
+        "email": "bob@example.com",
+        "name": "",
+        "roles": ["security", "qa"],
+    }
     assert document["roles"] == [
         "product-director",
         "product-manager",
@@ -179,7 +186,7 @@ def _started_by(cwd: Path, env: dict[str, str]) -> str:
 @pytest.fixture
 def bare_workspace(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A workspace, and an environment without OPSCTL_USER (as in CI)."""
-    (isolated / ".opsctl").mkdir()
+    init_workspace(isolated)
     monkeypatch.delenv("OPSCTL_USER", raising=False)
     return isolated
 

@@ -177,28 +177,35 @@ def _attention(
     return overdue, blocked
 
 
+_GATE_OUTCOMES = {
+    "advance": ("passed", "to"),
+    "advance-refused": ("refused", "missing"),
+    "approve": ("", "comment"),
+    "void-approval": ("voided", "reason"),
+}
+
+
 def _events(document: RunDocument, period: Period) -> tuple[list[GateLine], list[GateLine]]:
-    gates, approvals = [], []
+    gates: list[GateLine] = []
+    approvals: list[GateLine] = []
     for event in document.history:
-        if not period.contains(event.at):
+        shape = _GATE_OUTCOMES.get(event.action)
+        if shape is None or not period.contains(event.at):
             continue
-        detail = "; ".join(f"{key}: {value}" for key, value in sorted(event.detail.items()))
-        line = GateLine(document.id, event.phase or "", _day(event.at), event.actor, "", detail)
+        outcome, detail_key = shape
+        detail = event.detail.get(detail_key, "")
         if event.action == "advance":
-            gates.append(_with(line, "passed", f"to {event.detail.get('to', '')}"))
-        elif event.action == "advance-refused":
-            gates.append(_with(line, "refused", event.detail.get("missing", "")))
-        elif event.action == "approve":
-            approvals.append(
-                _with(line, event.detail.get("role", ""), event.detail.get("comment", ""))
-            )
-        elif event.action == "void-approval":
-            approvals.append(_with(line, "voided", event.detail.get("reason", "")))
+            detail = f"to {detail}"
+        line = GateLine(
+            document.id,
+            event.phase or "",
+            _day(event.at),
+            event.actor,
+            outcome or event.detail.get("role", ""),
+            detail,
+        )
+        (gates if event.action.startswith("advance") else approvals).append(line)
     return gates, approvals
-
-
-def _with(line: GateLine, outcome: str, detail: str) -> GateLine:
-    return GateLine(line.run, line.phase, line.date, line.actor, outcome, detail)
 
 
 def _waivers(
