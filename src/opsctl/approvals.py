@@ -9,7 +9,7 @@ import json
 from opsctl.documents import Approval, ItemStatus, RunDocument
 from opsctl.errors import CheckFailed, UsageError
 from opsctl.model import Framework, Item, Phase
-from opsctl.runs import item_key, record, state_of
+from opsctl.runs import item_key, record, state_of, void_approvals
 from opsctl.workspace import Person
 
 
@@ -131,22 +131,8 @@ def revoke(
     """Withdraw the actor's own sign-offs of a phase; they are voided, never deleted."""
     if not reason.strip():
         raise UsageError("revoke needs --reason saying why")
-    mine = [
-        approval
-        for approval in document.approvals
-        if approval.phase == phase_id and approval.by == actor and approval.voided is None
-    ]
-    if not mine:
-        raise UsageError(f"no sign-off of phase '{phase_id}' by {actor} to revoke")
     why = f"revoked by {actor}: {reason.strip()}"
-    for approval in mine:
-        approval.voided = why
-        record(
-            document,
-            actor,
-            at,
-            "void-approval",
-            phase=phase_id,
-            detail={"role": approval.role, "approver": approval.by, "reason": why},
-        )
-    return mine
+    revoked = void_approvals(document, phase_id, actor, at, why, approved_by=actor)
+    if not revoked:
+        raise UsageError(f"no sign-off of phase '{phase_id}' by {actor} to revoke")
+    return revoked

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
-from opsctl.store import load_model, locked, next_head, save_model
+from opsctl.store import SingleDocument, next_head
 from opsctl.workspace import Workspace
 
 METRICS_SCHEMA = 1
@@ -97,25 +94,11 @@ def months_between(start: str, end: str) -> int:
     return (end_year - start_year) * 12 + (end_month - start_month)
 
 
-class MetricsStore:
-    """The KPI readings of one workspace."""
+class MetricsStore(SingleDocument[MetricsDocument]):
+    """The KPI readings of one workspace: ``.opsctl/metrics.json``."""
 
     def __init__(self, workspace: Workspace) -> None:
-        self.path: Path = workspace.dir / "metrics.json"
-
-    def load(self) -> MetricsDocument:
-        """Every reading; an empty document when none was recorded yet."""
-        if not self.path.exists():
-            return MetricsDocument()
-        return load_model(MetricsDocument, self.path, METRICS_SCHEMA, {})
-
-    @contextmanager
-    def update(self) -> Iterator[MetricsDocument]:
-        """Lock, read, hand over for changes, save atomically if the block succeeds."""
-        with locked(self.path):
-            document = self.load()
-            yield document
-            save_model(document, self.path)
+        super().__init__(workspace.dir / "metrics.json", MetricsDocument, METRICS_SCHEMA)
 
 
 def record_reading(

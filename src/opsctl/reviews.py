@@ -8,8 +8,6 @@ once the period has ended and overdue fourteen days later.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
 from opsctl.periods import Period, containing, last_complete
-from opsctl.store import atomic_write, load_model, locked, next_head, save_model
+from opsctl.store import SingleDocument, atomic_write, next_head
 from opsctl.workspace import Workspace
 
 REVIEWS_SCHEMA = 1
@@ -48,25 +46,11 @@ class ReviewsDocument(BaseModel):
     head: str = Field(default="", description="Changes with every write (see store.next_head).")
 
 
-class ReviewStore:
-    """The record of reports written in a workspace."""
+class ReviewStore(SingleDocument[ReviewsDocument]):
+    """The record of reports written in a workspace: ``.opsctl/reviews.json``."""
 
     def __init__(self, workspace: Workspace) -> None:
-        self.path: Path = workspace.dir / "reviews.json"
-
-    def load(self) -> ReviewsDocument:
-        """Every recorded report (none when the file does not exist yet)."""
-        if not self.path.exists():
-            return ReviewsDocument()
-        return load_model(ReviewsDocument, self.path, REVIEWS_SCHEMA, {})
-
-    @contextmanager
-    def update(self) -> Iterator[ReviewsDocument]:
-        """Lock, read, change, save."""
-        with locked(self.path):
-            document = self.load()
-            yield document
-            save_model(document, self.path)
+        super().__init__(workspace.dir / "reviews.json", ReviewsDocument, REVIEWS_SCHEMA)
 
 
 def record_report(document: ReviewsDocument, record: ReportRecord) -> None:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from opsctl.documents import (
+    Approval,
     Event,
     ItemState,
     ItemStatus,
@@ -221,20 +222,36 @@ def set_item(
 
 
 def void_approvals(
-    document: RunDocument, phase_id: str, actor: str, at: dt.datetime, why: str
-) -> None:
-    """Approvals of a phase no longer count once its items change."""
-    for approval in document.approvals:
-        if approval.phase == phase_id and approval.voided is None:
-            approval.voided = why
-            record(
-                document,
-                actor,
-                at,
-                "void-approval",
-                phase=phase_id,
-                detail={"role": approval.role, "approver": approval.by, "reason": why},
-            )
+    document: RunDocument,
+    phase_id: str,
+    actor: str,
+    at: dt.datetime,
+    why: str,
+    approved_by: str | None = None,
+) -> list[Approval]:
+    """Void a phase's standing approvals (only one person's, if given); returns them.
+
+    Approvals of a phase no longer count once its items change; they stay in
+    the document and the history, marked void.
+    """
+    voided = [
+        approval
+        for approval in document.approvals
+        if approval.phase == phase_id
+        and approval.voided is None
+        and approved_by in (None, approval.by)
+    ]
+    for approval in voided:
+        approval.voided = why
+        record(
+            document,
+            actor,
+            at,
+            "void-approval",
+            phase=phase_id,
+            detail={"role": approval.role, "approver": approval.by, "reason": why},
+        )
+    return voided
 
 
 @dataclass

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
@@ -175,3 +175,26 @@ def next_head(previous: str, change: BaseModel) -> str:
     """
     payload = json.dumps(change.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256((previous + payload).encode("utf-8")).hexdigest()
+
+
+class SingleDocument(Generic[ModelT]):
+    """A workspace-wide document (KPI readings, held reviews): read, or locked and changed."""
+
+    def __init__(self, path: Path, model: type[ModelT], schema: int) -> None:
+        self.path = path
+        self.model = model
+        self.schema = schema
+
+    def load(self) -> ModelT:
+        """The document; an empty one when nothing was recorded yet."""
+        if not self.path.exists():
+            return self.model()
+        return load_model(self.model, self.path, self.schema, {})
+
+    @contextmanager
+    def update(self) -> Iterator[ModelT]:
+        """Lock, read, hand over for changes, save atomically if the block succeeds."""
+        with locked(self.path):
+            document = self.load()
+            yield document
+            save_model(document, self.path)
