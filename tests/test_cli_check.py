@@ -566,7 +566,7 @@ def test_waivers_show_state_and_expiry(
         "item": "prep/a",
         "reason": "covered by\nupstream",
         "by": "pm@example.com",
-        "at": "2026-01-01T00:00:00+00:00",
+        "at": "2026-01-01T00:00:00Z",
         "expires": "2026-06-30",
         "state": "active",
     }

@@ -373,7 +373,7 @@ def test_fixed_time_and_actor_are_recorded(
         (["done", "m", "check-b", "-e", "not-a-link"], "must be a link"),
         (["reopen", "m", "check-a"], "already open"),
         (["status", "Bad_Id"], "run id"),
-        (["approve", "m", "--phase", "ship"], "not the current phase"),
+        (["approve", "m", "--phase", "ship"], "is not reached yet"),
     ],
 )
 def test_bad_input_exits_2_and_changes_nothing(

@@ -415,7 +415,7 @@ def test_approving_twice_is_a_usage_error(at_ship, framework: Framework) -> None
 
 
 def test_approving_a_non_current_phase_is_a_usage_error(run, framework: Framework) -> None:
-    with pytest.raises(UsageError, match="not the current phase"):
+    with pytest.raises(UsageError, match="is not reached yet"):
         approve(run, framework, PEOPLE, OPS, AT, phase_id="ship")
     with pytest.raises(UsageError, match="unknown phase"):
         approve(run, framework, PEOPLE, OPS, AT, phase_id="nope")
@@ -526,3 +526,20 @@ def test_run_status_notices_a_changed_definition(run, framework: Framework) -> N
     assert view["definition"]["changed"] is True
     gone = run_status(run, framework, TODAY, None)
     assert gone["definition"]["changed"] is True
+
+
+def test_a_voided_sign_off_of_a_passed_phase_can_be_given_again() -> None:
+    data = framework_data()
+    data["phases"][0]["gate"] = {"approvals": ["operations"]}
+    framework = Framework.model_validate(data)
+    run = new_run(framework, "r", "R", None, PM, AT)
+    _finish_plan(run, framework)
+    approve(run, framework, PEOPLE, OPS, AT)
+    advance(run, framework, PM, AT)
+    set_item(run, framework, "plan/plain", ItemStatus.OPEN, PM, AT)
+    set_item(run, framework, "plan/plain", ItemStatus.DONE, PM, AT)
+    assert gate_report(run, framework.phases[0], TODAY).approvals_missing == ["operations"]
+    approve(run, framework, PEOPLE, OPS, AT, phase_id="plan")
+    assert gate_report(run, framework.phases[0], TODAY).met
+    with pytest.raises(UsageError, match="already approved"):
+        approve(run, framework, PEOPLE, OPS, AT, phase_id="plan")

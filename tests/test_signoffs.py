@@ -128,7 +128,8 @@ def test_nobody_holding_the_role_is_said_so(ops: Opsctl) -> None:
 
 def test_approving_a_phase_that_is_not_current_is_a_usage_error(ops: Opsctl) -> None:
     err = ops.refused(2, "approve", "rel-1", "--phase", "ship", user="ops@example.com")
-    assert "phase 'ship' is not the current phase ('plan')" in err
+    assert "phase 'ship'" in err
+    assert "'plan'" in err
     err = ops.refused(2, "approve", "rel-1", "--phase", "launch", user="dir@example.com")
     assert "unknown phase 'launch'" in err
     assert "plan, ship" in err
@@ -226,7 +227,7 @@ def test_separation_of_duties_is_per_gate(ops: Opsctl) -> None:
 
 def test_enforce_owner_refuses_a_non_owner_and_allows_the_owner(ops: Opsctl) -> None:
     err = ops.refused(1, "done", "rel-1", "ship/deploy", user="pm@example.com")
-    assert "only a operations may change 'deploy'" in err
+    assert "operations may change 'deploy'" in err
     assert "ops@example.com" in err
     assert "pm@example.com holds product-manager" in err
     ops.refused(1, "done", "rel-1", "deploy", user="nobody@example.com")
@@ -242,7 +243,7 @@ def test_workspace_default_enforces_owners(ops: Opsctl) -> None:
     data["defaults"] = {"enforce_owner": True}
     config.write_text(yaml.safe_dump(data), encoding="utf-8")
     err = ops.refused(1, "done", "rel-1", "plan/scope", user="dir@example.com")
-    assert "only a product-manager may change 'scope'" in err
+    assert "product-manager may change 'scope'" in err
     assert "pm@example.com" in err
     ops.refused(1, "skip", "rel-1", "plan/risks", "-r", "n/a", user="dev@example.com")
     ops.ok("done", "rel-1", "plan/scope", user="pm@example.com")

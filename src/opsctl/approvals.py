@@ -43,10 +43,11 @@ def _phase_to_approve(document: RunDocument, framework: Framework, phase_id: str
     if phase is None:
         known = ", ".join(p.id for p in framework.phases)
         raise UsageError(f"unknown phase '{wanted}' (phases: {known})")
-    if phase.id != document.phase:
+    order = [p.id for p in framework.phases]
+    if order.index(phase.id) > order.index(document.phase):
         raise UsageError(
-            f"phase '{phase.id}' is not the current phase ('{document.phase}'); "
-            "only the current phase's gate can be approved"
+            f"phase '{phase.id}' is not reached yet (current: '{document.phase}'); "
+            "only the current phase, or an earlier one whose sign-off was voided, can be approved"
         )
     return phase
 
@@ -120,7 +121,7 @@ def check_owner(item: Item, actor: str, people: list[Person], enforce_by_default
         return
     who = ", ".join(holders(item.owner, people)) or "nobody yet"
     raise CheckFailed(
-        f"only a {item.owner} may change '{item.id}' (held by: {who}); "
+        f"only someone holding the role {item.owner} may change '{item.id}' (held by: {who}); "
         f"{actor} holds {', '.join(sorted(roles_of(actor, people))) or 'no role'}"
     )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from opsctl.clock import iso
 from opsctl.documents import Approval, Event, ItemState, ItemStatus, RunDocument, RunStatus
 
 STATUS_ACTIONS = {
@@ -38,7 +39,7 @@ class AuditFinding:
 
 def _describe(event: Event) -> str:
     target = f" {event.item or event.phase}" if (event.item or event.phase) else ""
-    return f"({event.action}{target} by {event.actor} at {event.at.isoformat()})"
+    return f"({event.action}{target} by {event.actor} at {iso(event.at)})"
 
 
 def check_chain(document: RunDocument) -> AuditFinding | None:
@@ -87,9 +88,11 @@ def _apply(state: ReplayedState, event: Event) -> None:
     elif event.action == "reopen" and event.item:
         state.items.pop(event.item, None)
     elif event.action == "advance":
+        if state.phase is not None and detail.get("from", state.phase) != state.phase:
+            return
         target = detail.get("to", "completed")
         state.phase = None if target == "completed" else target
-    elif event.action == "complete":
+    elif event.action == "complete" and state.phase is None:
         state.status = RunStatus.COMPLETED
         state.completed = event.at
     elif event.action == "approve":

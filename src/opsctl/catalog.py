@@ -8,7 +8,7 @@ from pathlib import Path
 
 from opsctl.errors import DefinitionError, Diagnostic, UsageError
 from opsctl.loader import load_framework, locate, read_text
-from opsctl.model import BUILTIN_ROLES, Framework
+from opsctl.model import BUILTIN_ROLES, Framework, MetricCheck
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -99,6 +99,23 @@ def _duplicate_metrics(entries: dict[str, Entry]) -> list[Diagnostic]:
     return diagnostics
 
 
+def _dangling_metric_checks(entries: dict[str, Entry]) -> list[Diagnostic]:
+    declared = {m.id for entry in entries.values() for m in entry.framework.metrics}
+    diagnostics: list[Diagnostic] = []
+    for key in sorted(entries):
+        entry = entries[key]
+        for p_index, phase in enumerate(entry.framework.phases):
+            for i_index, item in enumerate(phase.items):
+                if isinstance(item.check, MetricCheck) and item.check.metric not in declared:
+                    loc = ("phases", p_index, "items", i_index, "check", "metric")
+                    message = (
+                        f"unknown KPI '{item.check.metric}' "
+                        f"(declared: {', '.join(sorted(declared)) or 'none'})"
+                    )
+                    diagnostics.extend(locate(read_text(entry.path), entry.path, [(loc, message)]))
+    return diagnostics
+
+
 def load_catalog(
     workspace_frameworks: Path | None = None, roles: Collection[str] = BUILTIN_ROLES
 ) -> Catalog:
@@ -116,6 +133,7 @@ def load_catalog(
             entries[framework.id] = Entry(framework, path, builtin)
     if not diagnostics:
         diagnostics.extend(_duplicate_metrics(entries))
+        diagnostics.extend(_dangling_metric_checks(entries))
     if diagnostics:
         raise DefinitionError(diagnostics)
     return Catalog(entries)

@@ -24,6 +24,11 @@ def now() -> dt.datetime:
     return moment.astimezone(dt.timezone.utc)
 
 
+def iso(moment: dt.datetime) -> str:
+    """A UTC time as ISO 8601 with ``Z``, the form every JSON document uses."""
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def today() -> dt.date:
     """The current UTC date (follows ``OPSCTL_NOW``)."""
     return now().date()

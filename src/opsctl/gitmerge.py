@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from opsctl.audit import STATUS_ACTIONS, replay
+from opsctl.clock import iso
 from opsctl.documents import Event, RunDocument, RunStatus
 from opsctl.errors import StoreError
 from opsctl.metrics import MetricEvent, MetricRecord, MetricsDocument, Reading
@@ -64,37 +65,55 @@ def _combined(
     )
 
 
-def _void_stale_approvals(events: list[Event]) -> list[Event]:
-    """Insert a void event wherever an item of a phase changed after its approval."""
-    active: list[tuple[str, str, str]] = []
-    result: list[Event] = []
-    for event in events:
-        result.append(event)
-        if event.action == "approve":
-            active.append((event.phase or "", event.detail.get("role", ""), event.actor))
-        elif event.action == "void-approval":
-            key = (
-                event.phase or "",
-                event.detail.get("role", ""),
-                event.detail.get("approver", ""),
+def _voided_later(approval: Event, events: list[Event]) -> bool:
+    role, phase = approval.detail.get("role"), approval.phase
+    return any(
+        e.action == "void-approval"
+        and e.phase == phase
+        and e.detail.get("role") == role
+        and e.detail.get("approver") == approval.actor
+        and e.at >= approval.at
+        for e in events
+    )
+
+
+def _cross_voids(ours: list[Event], theirs: list[Event]) -> list[Event]:
+    """Void events for approvals given on one side of a phase whose items the other side changed.
+
+    The approver signed off a state without the other side's change, so the
+    approval no longer describes the phase, whichever happened first.
+    """
+    voids = []
+    for changed, approved in ((ours, theirs), (theirs, ours)):
+        for approval in (e for e in approved if e.action == "approve"):
+            if _voided_later(approval, approved):
+                continue
+            prefix = f"{approval.phase}/"
+            trigger = next(
+                (
+                    e
+                    for e in changed
+                    if e.action in ITEM_ACTIONS and (e.item or "").startswith(prefix)
+                ),
+                None,
             )
-            if key in active:
-                active.remove(key)
-        elif event.action in ITEM_ACTIONS and event.item:
-            phase = event.item.partition("/")[0]
-            for key in [key for key in active if key[0] == phase]:
-                active.remove(key)
-                why = f"item '{event.item}' changed after approval (found when merging)"
-                result.append(
-                    Event(
-                        at=event.at,
-                        actor=MERGE_ACTOR,
-                        action="void-approval",
-                        phase=phase,
-                        detail={"role": key[1], "approver": key[2], "reason": why},
-                    )
+            if trigger is None:
+                continue
+            why = f"item '{trigger.item}' changed on another branch (found when merging)"
+            voids.append(
+                Event(
+                    at=max(trigger.at, approval.at),
+                    actor=MERGE_ACTOR,
+                    action="void-approval",
+                    phase=approval.phase,
+                    detail={
+                        "role": approval.detail.get("role", ""),
+                        "approver": approval.actor,
+                        "reason": why,
+                    },
                 )
-    return result
+            )
+    return voids
 
 
 def _both_sides_notes(run_id: str, ours: list[Event], theirs: list[Event]) -> list[str]:
@@ -106,7 +125,7 @@ def _both_sides_notes(run_id: str, ours: list[Event], theirs: list[Event]) -> li
             winner = max(other, event, key=lambda e: (e.at, e.actor))
             notes.append(
                 f"{run_id}: {event.item} changed on both sides; kept the later change "
-                f"({winner.action} by {winner.actor} at {winner.at.isoformat()}); "
+                f"({winner.action} by {winner.actor} at {iso(winner.at)}); "
                 "the other stays in the history"
             )
     return notes
@@ -120,8 +139,12 @@ def merge_runs(ours: RunDocument, theirs: RunDocument, at: dt.datetime) -> Merge
     if not only_ours or not only_theirs:
         newer = theirs if only_theirs else ours
         return MergeResult(newer.model_copy(deep=True))
-    fresh = sorted(only_ours + only_theirs, key=lambda e: (e.at, e.actor, e.action, e.item or ""))
-    events = _void_stale_approvals(shared + fresh)
+    voids = _cross_voids(only_ours, only_theirs)
+    fresh = sorted(
+        [(event, 0) for event in only_ours + only_theirs] + [(event, 1) for event in voids],
+        key=lambda pair: (pair[0].at, pair[1], pair[0].actor, pair[0].action, pair[0].item or ""),
+    )
+    events = shared + [event for event, _ in fresh]
     merged = ours.model_copy(deep=True)
     merged.history = []
     for event in events:

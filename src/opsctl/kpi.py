@@ -1,6 +1,6 @@
 """KPIs against their targets: direction-aware improvement, progress and status.
 
-The rule (also in docs/kpis.md):
+The rule (also in docs/reports.md):
 
 - improvement is the change from the baseline in percent of the baseline,
   counted positive when it goes the good way (up for higher-is-better, down

@@ -340,7 +340,11 @@ def build_context(
     # whichever is earlier, so the result never depends on today's date.
     last_event = max((doc.history[-1].at for doc, _ in runs if doc.history), default=end)
     stall_until = min(end, last_event)
-    runs = [(state_at(document, framework, end), framework) for document, framework in runs]
+    runs = [
+        (state_at(document, framework, end), framework)
+        for document, framework in runs
+        if document.created < end
+    ]
     last_day = period.end - dt.timedelta(days=1)
     by_framework: dict[str, list[RunLine]] = {}
     titles: dict[str, str] = {}

@@ -151,7 +151,7 @@ def check_evidence(item: Item, evidence: str | None) -> None:
     """Refuse to mark an item done without the evidence its definition asks for."""
     if item.evidence is EvidenceKind.NONE or evidence:
         if item.evidence is EvidenceKind.LINK and evidence and not _URL.match(evidence):
-            raise UsageError(f"--evidence for '{item.id}' must be a link (https://...)")
+            raise UsageError(f"evidence for '{item.id}' must be a link (https://...)")
         return
     example = {"link": "https://...", "file": "PATH", "text": '"..."'}[item.evidence.value]
     raise UsageError(

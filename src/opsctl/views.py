@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from opsctl.clock import iso
 from opsctl.documents import ItemState, RunDocument, RunHeader
 from opsctl.model import Framework
 from opsctl.runs import current_phase, gate_report, item_key, progress, state_of
@@ -36,7 +37,7 @@ def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> di
         "progress": {"complete": complete, "total": total},
         "due": document.due.isoformat() if document.due else None,
         "overdue": bool(document.due and document.due < today and document.phase is not None),
-        "created": document.created.isoformat(),
+        "created": iso(document.created),
     }
 
 

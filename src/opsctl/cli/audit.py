@@ -52,7 +52,8 @@ def verify(
     else:
         for document, finding in results:
             if finding is None:
-                console().print(f"{document.id}: intact ({len(document.history)} events)")
+                count = len(document.history)
+                console().print(f"{document.id}: intact ({count} event{'s' if count != 1 else ''})")
             else:
                 err_console().print(f"opsctl: audit: {finding}", markup=False)
     if any(finding is not None for _, finding in results):

@@ -147,7 +147,7 @@ def waivers(
                     "item": item_key(phase, item),
                     "reason": found.reason or "",
                     "by": found.by,
-                    "at": found.at.isoformat(),
+                    "at": clock.iso(found.at),
                     "expires": found.expires.isoformat() if found.expires else "never",
                     "state": "expired" if expired else "active",
                 }

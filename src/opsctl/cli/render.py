@@ -79,7 +79,12 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
         f"[bold]{escape(run['title'])}[/] ({run['id']}) · {run['framework']} · "
         f"{done}/{total} required items complete{due if run['due'] else ''} · {run['status']}"
     )
-    if view["definition"]["changed"]:
+    if view["definition"]["current_digest"] is None:
+        out.print(
+            "[yellow]the framework definition no longer exists; the run keeps working "
+            "from its pinned copy[/]"
+        )
+    elif view["definition"]["changed"]:
         out.print(
             "[yellow]the framework definition changed since this run started; "
             f"'opsctl upgrade {run['id']}' moves it to the current one[/]"

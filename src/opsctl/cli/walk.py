@@ -19,7 +19,7 @@ from opsctl.documents import ItemStatus
 from opsctl.errors import Interrupted, OpsctlError, UsageError
 from opsctl.identity import current_actor
 from opsctl.model import Item, Phase
-from opsctl.runs import advance, current_phase, item_key, set_item, state_of
+from opsctl.runs import advance, check_evidence, current_phase, item_key, set_item, state_of
 from opsctl.views import run_status
 
 CHOICES = {"d": "done", "s": "skip", "b": "block", "l": "later", "q": "quit"}
@@ -160,7 +160,7 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
     if choice == "done":
         status = ItemStatus.DONE
         if item.evidence.value != "none":
-            fields["evidence"] = prompter.ask_required(f"  evidence ({item.evidence.value}): ")
+            fields["evidence"] = _ask_evidence(item, prompter)
         fields["note"] = prompter.ask("  note (optional): ") or None
     else:
         status = ItemStatus.SKIPPED if choice == "skip" else ItemStatus.BLOCKED
@@ -181,6 +181,18 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
             **fields,  # type: ignore[arg-type]
         )
     console().print(f"  [green]recorded: {status.value}[/]")
+
+
+def _ask_evidence(item: Item, prompter: Prompter) -> str:
+    """Ask for evidence until it is of the kind the item asks for."""
+    while True:
+        evidence = prompter.ask_required(f"  evidence ({item.evidence.value}): ")
+        try:
+            check_evidence(item, evidence)
+        except UsageError as exc:
+            console().print(f"  [red]{escape(str(exc))}[/]")
+            continue
+        return evidence
 
 
 def _offer_advance(run_id: str, prompter: Prompter) -> bool:

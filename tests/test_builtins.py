@@ -1,0 +1,89 @@
+"""The built-in frameworks encode the whole seed document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opsctl.catalog import data_dir, framework_files, load_catalog
+from opsctl.model import Framework
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_CLAUSES = (REPO / "tests" / "seed_clauses.txt").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(scope="module")
+def builtins() -> list[Framework]:
+    return load_catalog().frameworks()
+
+
+def test_the_seed_has_93_bold_clauses_listed_once() -> None:
+    assert len(SEED_CLAUSES) == 93
+    assert len(set(SEED_CLAUSES)) == 93
+
+
+def test_every_seed_clause_is_implemented_by_a_phase_or_item(builtins: list[Framework]) -> None:
+    implemented: set[str] = set()
+    for framework in builtins:
+        for phase in framework.phases:
+            implemented.update(phase.satisfies)
+            for item in phase.items:
+                implemented.update(item.satisfies)
+    missing = [clause for clause in SEED_CLAUSES if clause not in implemented]
+    assert missing == []
+
+
+def test_thirteen_builtin_files_one_per_sub_framework_plus_the_program() -> None:
+    files = framework_files(data_dir("frameworks"))
+    assert len(files) == 13
+    assert "operations-program.yaml" in {path.name for path in files}
+
+
+@pytest.mark.parametrize("path", framework_files(REPO / "frameworks"), ids=lambda path: path.name)
+def test_each_file_starts_with_the_editor_schema_comment(path: Path) -> None:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=framework.schema.json"
+
+
+def test_the_shipped_schema_is_the_one_opsctl_prints() -> None:
+    document = Framework.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "opsctl framework"
+    shipped = json.loads((REPO / "frameworks" / "framework.schema.json").read_text())
+    assert shipped == document, "regenerate with: opsctl schema > frameworks/framework.schema.json"
+
+
+def test_business_kpi_targets_match_the_seed(builtins: list[Framework]) -> None:
+    targets = {m.id: m.target_improvement_pct for fw in builtins for m in fw.metrics}
+    assert targets["development-efficiency"] == 45
+    assert targets["quality-assurance"] == 40
+    assert targets["delivery-success"] == 35
+    assert targets["operational-efficiency"] == 50
+
+
+def test_operations_approval_is_required_everywhere(builtins: list[Framework]) -> None:
+    for framework in builtins:
+        assert framework.approval == "operations", framework.id
+        gates = [role for phase in framework.phases for role in phase.gate.approvals]
+        assert "operations" in gates, framework.id
+
+
+def test_monthly_and_quarterly_reviews_are_declared(builtins: list[Framework]) -> None:
+    for framework in builtins:
+        assert {review.cadence.value for review in framework.review} == {"monthly", "quarterly"}
+
+
+def test_items_are_written_as_checkable_statements_with_help(builtins: list[Framework]) -> None:
+    for framework in builtins:
+        for phase, item in framework.iter_items():
+            assert len(item.help) >= 40, f"{framework.id}:{phase.id}/{item.id}"
+            assert item.title[0].isupper(), f"{framework.id}:{phase.id}/{item.id}"
+            assert item.satisfies, f"{framework.id}:{phase.id}/{item.id}"
+
+
+def test_release_management_starts_with_stakeholder_alignment(builtins: list[Framework]) -> None:
+    release = next(fw for fw in builtins if fw.id == "release-management")
+    assert release.phases[0].id == "planning"
+    assert release.phases[0].items[0].id == "stakeholders-aligned"
