@@ -356,7 +356,8 @@ def test_approval_is_voided_when_the_other_clone_reopens_after_it(team: Team) ->
     plan = next(p for p in status["phases"] if p["id"] == "plan")
     assert plan["gate"]["approvals_missing"] == ["product-director"]
     [approval] = status["approvals"]
-    assert approval["voided"] == "item 'plan/scope' changed after approval (found when merging)"
+    assert approval["voided"].startswith("item 'plan/scope' changed")
+    assert approval["voided"].endswith("(found when merging)")
     voids = [e for e in team.run(a)["history"] if e["action"] == "void-approval"]
     assert [v["actor"] for v in voids] == ["opsctl"]
     assert "void-approval" in team.ok(a, "log", "rel-1")

@@ -88,7 +88,8 @@ def _apply(state: ReplayedState, event: Event) -> None:
     elif event.action == "reopen" and event.item:
         state.items.pop(event.item, None)
     elif event.action == "advance":
-        if state.phase is not None and detail.get("from", state.phase) != state.phase:
+        stale = state.phase is not None and detail.get("from", state.phase) != state.phase
+        if stale or state.status is RunStatus.COMPLETED:
             return
         target = detail.get("to", "completed")
         state.phase = None if target == "completed" else target
