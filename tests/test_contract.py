@@ -1,0 +1,110 @@
+"""Contracts every command keeps: help with an example, versioned JSON."""
+
+from __future__ import annotations
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from opsctl.cli.main import app
+
+
+def _commands() -> list[list[str]]:
+    root = get_command(app)
+    paths: list[list[str]] = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(command, "commands", None)
+        if sub:
+            paths.extend([name, child] for child in sub)
+        else:
+            paths.append([name])
+    return paths
+
+
+COMMANDS = _commands()
+
+
+def test_every_documented_verb_exists() -> None:
+    names = {" ".join(path) for path in COMMANDS}
+    for verb in (
+        "frameworks list",
+        "frameworks show",
+        "validate",
+        "schema",
+        "init",
+        "start",
+        "runs",
+        "status",
+        "done",
+        "skip",
+        "block",
+        "reopen",
+        "advance",
+        "walk",
+        "log",
+        "upgrade",
+        "check",
+        "waivers",
+        "metric list",
+        "metric record",
+        "metric baseline",
+        "metric show",
+        "report monthly",
+        "report quarterly",
+        "review due",
+        "demo",
+        "team add",
+        "team list",
+        "approve",
+        "revoke",
+        "audit verify",
+        "git setup",
+        "merge-file",
+        "sync-check",
+    ):
+        assert verb in names, verb
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda path: " ".join(path))
+def test_every_command_has_help_with_an_example(path: list[str]) -> None:
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Example: opsctl" in result.output or "Example: git config" in result.output
+
+
+JSON_COMMANDS = [
+    (["frameworks", "list"], "frameworks"),
+    (["frameworks", "show", "release-management"], "framework"),
+    (["runs"], "runs"),
+    (["status", "rel-2-4"], "run-status"),
+    (["log", "rel-2-4"], "run-log"),
+    (["check", "rel-2-4"], "check"),
+    (["waivers"], "waivers"),
+    (["metric", "list"], "metrics"),
+    (["metric", "show", "development-efficiency"], "metric"),
+    (["review", "due"], "reviews-due"),
+    (["team", "list"], "team"),
+    (["audit", "verify"], "audit"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("contract") / "demo"
+    result = CliRunner().invoke(app, ["demo", str(folder)])
+    assert result.exit_code == 0, result.output
+    return str(folder)
+
+
+@pytest.mark.parametrize(("args", "kind"), JSON_COMMANDS, ids=lambda v: str(v))
+def test_every_read_command_prints_versioned_json(
+    demo: str, args: list[str], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.chdir(demo)
+    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    document = json.loads(result.stdout)
+    assert document["kind"] == kind
+    assert document["version"] == 1
