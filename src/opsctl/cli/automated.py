@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from opsctl import clock
-from opsctl.automation import Outcome, PendingCheck, pending_checks, record_passes, run_check
-from opsctl.ci import select_phases
 from opsctl.cli import state
 from opsctl.cli.output import console
-from opsctl.documents import RunDocument
-from opsctl.metrics import MetricsStore
-from opsctl.model import Direction
+
+if TYPE_CHECKING:
+    from opsctl.documents import RunDocument
+    from opsctl.model import Direction
 
 T = TypeVar("T")
 
@@ -27,6 +26,8 @@ def _progress(checks: list[T]) -> Iterable[T]:
 
 def latest_reading(metric_id: str) -> tuple[float, Direction] | None:
     """The latest reading of a KPI and its direction, for metric checks."""
+    from opsctl.metrics import MetricsStore
+
     definitions = {
         metric.id: metric for fw in state.catalog().frameworks() for metric in fw.metrics
     }
@@ -41,6 +42,9 @@ def run_automated_checks(
     documents: list[RunDocument], which: str
 ) -> tuple[list[RunDocument], dict[tuple[str, str], str]]:
     """Run every pending check; record passes; return fresh runs and failure messages."""
+    from opsctl.automation import Outcome, PendingCheck, pending_checks, record_passes, run_check
+    from opsctl.ci import select_phases
+
     store = state.store()
     root = state.workspace().root
     today = clock.today()

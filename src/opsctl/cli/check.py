@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from opsctl import clock
 from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
-from opsctl.documents import ItemStatus, RunDocument, RunStatus
 from opsctl.errors import EXIT_FAILED, UsageError
-from opsctl.runs import item_key
+
+if TYPE_CHECKING:
+    from opsctl.documents import RunDocument
 
 
 class CheckFormat(str, Enum):
@@ -45,6 +47,8 @@ def _writable(output: Path) -> None:
 
 
 def _runs_to_check(run_id: str | None, all_runs: bool) -> list[RunDocument]:
+    from opsctl.documents import RunStatus
+
     store = state.store()
     if all_runs == (run_id is not None):
         raise UsageError("name one RUN, or pass --all for every active run")
@@ -129,6 +133,9 @@ def waivers(
 
     Example: opsctl waivers --format json
     """
+    from opsctl.documents import ItemStatus
+    from opsctl.runs import item_key
+
     store = state.store()
     today = clock.today()
     ids = [run_id] if run_id else store.ids()

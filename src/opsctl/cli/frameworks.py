@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.table import Table
-from rich.tree import Tree
 
 from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json
 from opsctl.cli.state import catalog
-from opsctl.model import Framework
+
+if TYPE_CHECKING:
+    from opsctl.model import Framework
 
 app = typer.Typer(no_args_is_help=True, help="List the frameworks and show their phases.")
 
@@ -33,6 +35,8 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl frameworks list --format json
     """
+    from rich.table import Table
+
     entries = catalog().entries
     if output_format is OutputFormat.JSON:
         rows = []
@@ -70,6 +74,8 @@ def show_framework(
 
     Example: opsctl frameworks show release-management
     """
+    from rich.tree import Tree
+
     entry = catalog().get(framework_id)
     framework = entry.framework
     if output_format is OutputFormat.JSON:

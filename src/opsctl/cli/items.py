@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from opsctl import clock
-from opsctl.approvals import approve as approve_gate
 from opsctl.cli import state
 from opsctl.cli.output import console
-from opsctl.documents import ItemStatus
 from opsctl.identity import current_actor
-from opsctl.runs import GateRefused, item_key, set_item
-from opsctl.runs import advance as advance_run
+
+if TYPE_CHECKING:
+    from opsctl.documents import ItemStatus
 
 RunArg = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs).")
 ItemArg = typer.Argument(
@@ -21,6 +22,8 @@ ReasonOption = typer.Option(None, "--reason", "-r", help="Why (required).")
 
 
 def _set(run_id: str, ref: str, status: ItemStatus, **fields: object) -> None:
+    from opsctl.runs import item_key, set_item
+
     store = state.store()
     with store.update(run_id) as document:
         framework = store.framework_of(document)
@@ -49,6 +52,8 @@ def done(
 
     Example: opsctl done rel-2-4 planning/stakeholders-aligned --evidence https://wiki/rel-2-4
     """
+    from opsctl.documents import ItemStatus
+
     _set(run_id, item, ItemStatus.DONE, evidence=evidence, note=note)
 
 
@@ -64,6 +69,8 @@ def skip(
 
     Example: opsctl skip rel-2-4 innovation/market-validated --reason "internal only"
     """
+    from opsctl.documents import ItemStatus
+
     expiry = clock.parse_date(expires, "--expires") if expires else None
     _set(run_id, item, ItemStatus.SKIPPED, reason=reason, expires=expiry)
 
@@ -73,6 +80,8 @@ def block(run_id: str = RunArg, item: str = ItemArg, reason: str | None = Reason
 
     Example: opsctl block rel-2-4 coordination/testing-complete --reason "staging down"
     """
+    from opsctl.documents import ItemStatus
+
     _set(run_id, item, ItemStatus.BLOCKED, reason=reason)
 
 
@@ -81,6 +90,8 @@ def reopen(run_id: str = RunArg, item: str = ItemArg) -> None:
 
     Example: opsctl reopen rel-2-4 planning/stakeholders-aligned
     """
+    from opsctl.documents import ItemStatus
+
     _set(run_id, item, ItemStatus.OPEN)
 
 
@@ -89,6 +100,9 @@ def advance(run_id: str = RunArg) -> None:
 
     Example: opsctl advance rel-2-4
     """
+    from opsctl.runs import GateRefused
+    from opsctl.runs import advance as advance_run
+
     store = state.store()
     refused: GateRefused | None = None
     with store.update(run_id) as document:
@@ -115,6 +129,8 @@ def approve(
 
     Example: opsctl approve rel-2-4 --comment "go for release"
     """
+    from opsctl.approvals import approve as approve_gate
+
     store = state.store()
     people = state.workspace().config().people
     with store.update(run_id) as document:

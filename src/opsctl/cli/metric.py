@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 
@@ -10,9 +12,10 @@ from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
 from opsctl.errors import UsageError
 from opsctl.identity import current_actor
-from opsctl.kpi import KpiView, judge
-from opsctl.metrics import MetricsStore, parse_period, period_of, record_reading
-from opsctl.model import Metric
+
+if TYPE_CHECKING:
+    from opsctl.kpi import KpiView
+    from opsctl.model import Metric
 
 app = typer.Typer(no_args_is_help=True, help="Record KPI readings and compare them with targets.")
 
@@ -64,6 +67,9 @@ def list_metrics(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl metric list --format json
     """
+    from opsctl.kpi import judge
+    from opsctl.metrics import MetricsStore
+
     readings = MetricsStore(state.workspace()).load()
     views = [
         judge(metric, framework, readings.metrics.get(metric_id))
@@ -92,6 +98,8 @@ def list_metrics(output_format: OutputFormat = FormatOption) -> None:
 def _record(
     metric_id: str, value: float, period: str | None, note: str | None, baseline: bool
 ) -> None:
+    from opsctl.metrics import MetricsStore, parse_period, period_of, record_reading
+
     metric, _ = _metric(metric_id)
     month = parse_period(period) if period else period_of(clock.today())
     with MetricsStore(state.workspace()).update() as document:
@@ -146,6 +154,9 @@ def show(metric_id: str = MetricArg, output_format: OutputFormat = FormatOption)
 
     Example: opsctl metric show development-efficiency
     """
+    from opsctl.kpi import judge
+    from opsctl.metrics import MetricsStore
+
     metric, framework = _metric(metric_id)
     record = MetricsStore(state.workspace()).load().metrics.get(metric.id)
     view = judge(metric, framework, record)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
-from rich.table import Table
 
-from opsctl.ci import CheckReport, ItemResult, Result
-from opsctl.ci_formats import failure_message
 from opsctl.cli.output import console
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from opsctl.ci import CheckReport
 
 MARKS = {
     "done": "[green]✔ done[/]",
@@ -33,6 +35,8 @@ def _item_detail(item: dict[str, Any]) -> str:
 
 
 def _phase_table(phase: dict[str, Any]) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, show_header=True)
     table.add_column("state", no_wrap=True)
     table.add_column("item", no_wrap=True)
@@ -109,6 +113,9 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
 
 def print_check(report: CheckReport) -> None:
     """Print a check report for people: verdict per run and phase, then what is missing."""
+    from opsctl.ci import ItemResult, Result
+    from opsctl.ci_formats import failure_message
+
     out = console()
     for run in report.runs:
         for phase in run.phases:

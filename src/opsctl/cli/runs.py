@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from opsctl import clock
 from opsctl.cli import state
@@ -18,13 +17,8 @@ from opsctl.cli.output import (
     err_console,
     print_columns,
 )
-from opsctl.cli.render import print_status
 from opsctl.errors import StoreError, UsageError
 from opsctl.identity import current_actor
-from opsctl.rebase import rebase_run
-from opsctl.runs import new_run, slugify
-from opsctl.views import run_status, run_summary
-from opsctl.workspace import init_workspace
 
 
 def init(
@@ -41,6 +35,8 @@ def init(
 
     Example: opsctl init --team "Checkout squad"
     """
+    from opsctl.workspace import init_workspace
+
     if git:
         from opsctl.gitsetup import repository_root, setup_git
 
@@ -65,6 +61,8 @@ def start(
 
     Example: opsctl start release-management --title "Release 2.4" --due 2026-12-15
     """
+    from opsctl.runs import new_run, slugify
+
     store = state.store()
     framework = state.catalog().get(framework_id).framework
     due_date = clock.parse_date(due, "--due") if due else None
@@ -95,6 +93,8 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl runs --format json
     """
+    from opsctl.views import run_summary
+
     store = state.store()
     documents, errors = store.headers()
     today = clock.today()
@@ -138,6 +138,9 @@ def status(
 
     Example: opsctl status rel-2-4 --all
     """
+    from opsctl.cli.render import print_status
+    from opsctl.views import run_status
+
     store = state.store()
     document = store.load(run_id)
     framework = store.framework_of(document)
@@ -159,6 +162,8 @@ def log(
 
     Example: opsctl log rel-2-4 -n 20
     """
+    from rich.table import Table
+
     document = state.store().load(run_id)
     events = document.history[-limit:] if limit else document.history
     if output_format is OutputFormat.JSON:
@@ -190,6 +195,8 @@ def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) ->
 
     Example: opsctl upgrade rel-2-4
     """
+    from opsctl.rebase import rebase_run
+
     store = state.store()
     with store.update(run_id) as document:
         entry = state.catalog().entries.get(document.framework.id)

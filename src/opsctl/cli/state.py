@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opsctl.catalog import Catalog, load_catalog
 from opsctl.errors import UsageError
-from opsctl.model import Framework
-from opsctl.runs import definition_digest
-from opsctl.runstore import RunStore
-from opsctl.workspace import DIRNAME, Workspace, find_workspace
+
+if TYPE_CHECKING:
+    from opsctl.catalog import Catalog
+    from opsctl.model import Framework
+    from opsctl.runstore import RunStore
+    from opsctl.workspace import Workspace
+
+DIRNAME = ".opsctl"
 
 
 @dataclass
@@ -28,6 +32,8 @@ options = Options()
 @cache
 def workspace_or_none() -> Workspace | None:
     """The workspace in effect, if there is one."""
+    from opsctl.workspace import find_workspace
+
     return find_workspace(Path.cwd(), options.workspace)
 
 
@@ -54,6 +60,8 @@ def roles() -> tuple[str, ...]:
 @cache
 def catalog() -> Catalog:
     """Built-in frameworks and the workspace's own."""
+    from opsctl.catalog import load_catalog
+
     found = workspace_or_none()
     return load_catalog(found.frameworks_dir if found else None, roles())
 
@@ -69,11 +77,15 @@ def reset() -> None:
 @cache
 def store() -> RunStore:
     """The run store of the workspace in effect."""
+    from opsctl.runstore import RunStore
+
     return RunStore(workspace())
 
 
 def current_digest(framework_id: str) -> str | None:
     """The digest of a framework's current definition, if it still exists."""
+    from opsctl.runs import definition_digest
+
     entry = catalog().entries.get(framework_id)
     return definition_digest(entry.framework) if entry else None
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from opsctl.catalog import load_files
 from opsctl.cli.output import console
 from opsctl.cli.state import catalog, roles
 from opsctl.errors import DefinitionError
@@ -23,6 +22,8 @@ def validate(
 
     Example: opsctl validate .opsctl/frameworks/onboarding.yaml
     """
+    from opsctl.catalog import load_files
+
     if not files:
         count = len(catalog().entries)
         console().print(f"ok: {count} frameworks valid")

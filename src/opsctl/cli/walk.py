@@ -7,6 +7,7 @@ of input never loses what was already recorded.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -14,13 +15,11 @@ from rich.markup import escape
 from opsctl import clock
 from opsctl.cli import state
 from opsctl.cli.output import console
-from opsctl.cli.render import gate_line
-from opsctl.documents import ItemStatus
 from opsctl.errors import Interrupted, OpsctlError, UsageError
 from opsctl.identity import current_actor
-from opsctl.model import Item, Phase
-from opsctl.runs import advance, check_evidence, current_phase, item_key, set_item, state_of
-from opsctl.views import run_status
+
+if TYPE_CHECKING:
+    from opsctl.model import Item, Phase
 
 CHOICES = {"d": "done", "s": "skip", "b": "block", "l": "later", "q": "quit"}
 
@@ -101,6 +100,9 @@ def walk(
 
 
 def _walk_phases(run_id: str, prompter: Prompter) -> None:
+    from opsctl.documents import ItemStatus
+    from opsctl.runs import current_phase, state_of
+
     store = state.store()
     while True:
         document = store.load(run_id)
@@ -131,6 +133,8 @@ def _walk_phases(run_id: str, prompter: Prompter) -> None:
 
 def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Prompter) -> bool:
     """Ask about one item; False when the user wants to stop."""
+    from opsctl.runs import item_key
+
     out = console()
     out.print(f"\n{escape(counter)} [bold]{escape(item.title)}[/] [dim]{item_key(phase, item)}[/]")
     out.print(f"  {escape(item.help)}")
@@ -156,6 +160,9 @@ def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Pr
 
 
 def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompter) -> None:
+    from opsctl.documents import ItemStatus
+    from opsctl.runs import item_key, set_item
+
     fields: dict[str, object] = {}
     if choice == "done":
         status = ItemStatus.DONE
@@ -185,6 +192,8 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
 
 def _ask_evidence(item: Item, prompter: Prompter) -> str:
     """Ask for evidence until it is of the kind the item asks for."""
+    from opsctl.runs import check_evidence
+
     while True:
         evidence = prompter.ask_required(f"  evidence ({item.evidence.value}): ")
         try:
@@ -197,6 +206,10 @@ def _ask_evidence(item: Item, prompter: Prompter) -> str:
 
 def _offer_advance(run_id: str, prompter: Prompter) -> bool:
     """Offer to leave the phase when its gate is met; True to keep walking."""
+    from opsctl.cli.render import gate_line
+    from opsctl.runs import advance
+    from opsctl.views import run_status
+
     store = state.store()
     document = store.load(run_id)
     framework = store.framework_of(document)
