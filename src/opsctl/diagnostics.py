@@ -184,6 +184,47 @@ def _got(error: ErrorDetails, node: yaml.Node | None) -> str:
     return ""
 
 
+def _allowed_fields(parent: Loc) -> list[str]:
+    """The fields a mapping at ``parent`` may have, when the model there is known."""
+    from pydantic import BaseModel
+
+    from opsctl import model
+
+    by_list: dict[str, type[BaseModel]] = {
+        "phases": model.Phase,
+        "items": model.Item,
+        "metrics": model.Metric,
+        "review": model.Review,
+    }
+    by_tag: dict[str, type[BaseModel]] = {
+        "file": model.FileCheck,
+        "command": model.CommandCheck,
+        "metric": model.MetricCheck,
+    }
+    names = [part for part in parent if isinstance(part, str)]
+    if not names:
+        return list(model.Framework.model_fields)
+    last = names[-1]
+    if len(names) >= 2 and names[-2] == "check" and last in by_tag:
+        return list(by_tag[last].model_fields)
+    if last == "gate":
+        return list(model.Gate.model_fields)
+    chosen = by_list.get(last)
+    return list(chosen.model_fields) if chosen else []
+
+
+def _suggestion(loc: Loc) -> str:
+    import difflib
+
+    allowed = _allowed_fields(loc[:-1])
+    if not allowed or not loc or not isinstance(loc[-1], str):
+        return ""
+    close = difflib.get_close_matches(loc[-1], allowed, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (allowed: {', '.join(allowed)})"
+
+
 def _thing(loc: Loc) -> str:
     if not loc:
         return "framework"
@@ -205,7 +246,7 @@ def _message(error: ErrorDetails, loc: Loc, node: yaml.Node | None) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return "unknown field"
+        return "unknown field" + _suggestion(loc)
     if kind == "string_pattern_mismatch":
         return _SLUG + _got(error, node)
     if kind == "too_short" and ctx.get("min_length") == 1:
