@@ -261,7 +261,6 @@ def test_demo_end_to_end(
     assert "opsctl runs" in result.stdout
     assert (target / ".opsctl" / "config.yaml").is_file()
     assert sorted(path.name for path in (target / "reports").glob("*.md")) == [
-        "2026-09.md",
         "2026-10.md",
         "2026-11.md",
         "2026-Q3.md",

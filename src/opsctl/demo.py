@@ -10,6 +10,7 @@ are spread over the past months so the reports have a story to tell.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from opsctl.model import Framework
 from opsctl.periods import Period, last_complete, trailing_months
 from opsctl.reporting import workspace_report
 from opsctl.reviews import save_report
-from opsctl.runs import advance, new_run, resolve_item, set_item
+from opsctl.runs import GateRefused, advance, new_run, resolve_item, set_item
 from opsctl.runstore import RunStore
 from opsctl.workspace import Person, Workspace, init_workspace
 
@@ -127,6 +128,8 @@ def _release(clock: _Clock, people: list[Person]) -> Callable[[RunDocument, Fram
         _done(run, fw, "execution/deployment-coordinated", OPS, clock.tick(40))
         _done(run, fw, "execution/monitoring-live", OPS, clock.tick(8))
         approve(run, fw, people, DIRECTOR, clock.tick(), comment="Go for release")
+        with contextlib.suppress(GateRefused):
+            advance(run, fw, PM, clock.tick(2))
 
     return steps
 
@@ -169,7 +172,7 @@ def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
     people = workspace.config().people
     month = last_complete("monthly", today)
     quarter = last_complete("quarterly", today)
-    start = dt.datetime.combine(month.end - dt.timedelta(days=70), dt.time(9), dt.timezone.utc)
+    start = dt.datetime.combine(month.end - dt.timedelta(days=40), dt.time(9), dt.timezone.utc)
     clock = _Clock(start)
     store = RunStore(workspace)
     due = today + dt.timedelta(days=20)
@@ -219,7 +222,7 @@ def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
                 record_reading(document, metric_id, value, label, OPS, at)
     reports = []
     written_at = dt.datetime.combine(month.end, dt.time(10), dt.timezone.utc)
-    periods = [("monthly", month.previous().previous()), ("monthly", month.previous())]
+    periods = [("monthly", month.previous())]
     for kind, period in [*periods, ("monthly", month), ("quarterly", quarter)]:
         output = root / "reports" / f"{period.label}.md"
         text = workspace_report(workspace, catalog, kind, period)
