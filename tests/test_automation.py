@@ -72,7 +72,7 @@ def test_file_check_refuses_paths_outside_the_repository(tmp_path: Path, pattern
     (tmp_path / "outside.md").write_text("x", encoding="utf-8")
     outcome = run_check(FileCheck(kind="file", path=pattern), root, no_metrics)
     assert not outcome.passed
-    assert outcome.detail == f"path '{pattern}' must be relative to the repository root"
+    assert outcome.detail == f"path '{pattern}' must name files below the repository root"
 
 
 # --- command checks --------------------------------------------------------------------------
@@ -360,3 +360,26 @@ def test_record_passes_on_an_item_asking_for_link_evidence() -> None:
     record_passes(run, framework, [("build/notes", Outcome(True, "file NOTES.md"))], AT)
     assert run.items["build/notes"].status is ItemStatus.DONE
     assert run.items["build/notes"].evidence == "automated: file NOTES.md"
+
+
+def test_file_check_ignores_symlinks_leading_outside(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "leak.txt").symlink_to(outside)
+    outcome = run_check(FileCheck(kind="file", path="*.txt"), repo, lambda _: None)
+    assert not outcome.passed
+
+
+def test_file_check_refuses_the_repository_itself(tmp_path: Path) -> None:
+    outcome = run_check(FileCheck(kind="file", path="."), tmp_path, lambda _: None)
+    assert not outcome.passed and "must name files" in outcome.detail
+
+
+def test_command_check_survives_stderr_that_is_not_utf8(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", "import sys; sys.stderr.buffer.write(b'\\xff bad'); sys.exit(3)"]
+    outcome = run_check(
+        CommandCheck(kind="command", argv=argv, timeout=20), tmp_path, lambda _: None
+    )
+    assert not outcome.passed and "exited with 3" in outcome.detail

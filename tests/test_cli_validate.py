@@ -153,7 +153,7 @@ def test_runner_frameworks_list_text() -> None:
     result = runner.invoke(app, ["frameworks", "list"])
     assert result.exit_code == 0, result.output
     assert "release-management" in result.stdout
-    assert result.stdout.split()[:3] == ["id", "title", "area"]
+    assert result.stdout.split()[:3] == ["ID", "TITLE", "AREA"]
 
 
 def test_runner_frameworks_list_json() -> None:

@@ -51,10 +51,15 @@ def run_check(check: Check, root: Path, read_metric: MetricReader) -> Outcome:
 
 
 def _file_check(check: FileCheck, root: Path) -> Outcome:
-    pattern = check.path
-    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-        return Outcome(False, f"path '{pattern}' must be relative to the repository root")
-    matches = sorted(path for path in root.glob(pattern) if path.is_file())
+    pattern = check.path.strip()
+    if not pattern or pattern == "." or Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        return Outcome(False, f"path '{pattern}' must name files below the repository root")
+    inside = root.resolve()
+    matches = sorted(
+        path
+        for path in root.glob(pattern)
+        if path.is_file() and path.resolve().is_relative_to(inside)
+    )
     if not matches:
         return Outcome(False, f"no file matches '{pattern}' under {root}")
     return Outcome(True, f"file {matches[0].relative_to(root).as_posix()}")
@@ -75,6 +80,7 @@ def _command_check(check: CommandCheck, root: Path) -> Outcome:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            errors="replace",
             start_new_session=True,
         )
     except FileNotFoundError:

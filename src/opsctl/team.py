@@ -58,6 +58,9 @@ def add_person(workspace: Workspace, email: str, roles: list[str], name: str | N
             people.append(entry)
         elif name:
             entry["name"] = name
+        if entry.get("roles") is None:
+            entry["roles"] = CommentedSeq()
+            entry["roles"].fa.set_flow_style()
         for role in roles:
             if role not in entry["roles"]:
                 entry["roles"].append(role)

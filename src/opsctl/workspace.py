@@ -138,6 +138,8 @@ def find_workspace(start: Path, explicit: Path | None = None) -> Workspace | Non
 def init_workspace(root: Path, team: str = "") -> Workspace:
     """Create ``.opsctl/`` with a commented config; refuses if one exists."""
     workspace = Workspace(root.resolve())
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root}: is a file, not a folder")
     if workspace.dir.exists():
         raise UsageError(f"{workspace.dir}: a workspace already exists here")
     workspace.runs_dir.mkdir(parents=True)
@@ -145,7 +147,7 @@ def init_workspace(root: Path, team: str = "") -> Workspace:
     (workspace.frameworks_dir / ".gitkeep").touch()
     (workspace.runs_dir / ".gitkeep").touch()
     workspace.config_path.write_text(
-        CONFIG_TEMPLATE.format(team=json.dumps(team)), encoding="utf-8"
+        CONFIG_TEMPLATE.format(team=json.dumps(team, ensure_ascii=False)), encoding="utf-8"
     )
     (workspace.dir / ".gitignore").write_text("*.lock\n*.tmp\n", encoding="utf-8")
     return workspace

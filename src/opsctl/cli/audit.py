@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, err_console
+from opsctl.cli.output import FormatOption, OutputFormat, emit_json, err_console, say
 from opsctl.errors import EXIT_FAILED
 
 app = typer.Typer(no_args_is_help=True, help="Tamper evidence for runs' histories.")
@@ -53,7 +53,7 @@ def verify(
         for document, finding in results:
             if finding is None:
                 count = len(document.history)
-                console().print(f"{document.id}: intact ({count} event{'s' if count != 1 else ''})")
+                say(f"{document.id}: intact ({count} event{'s' if count != 1 else ''})")
             else:
                 err_console().print(f"opsctl: audit: {finding}", markup=False)
     if any(finding is not None for _, finding in results):

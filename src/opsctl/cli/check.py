@@ -11,7 +11,7 @@ import typer
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
+from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
 from opsctl.errors import EXIT_FAILED, UsageError
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def check(
                 output.write_text(rendered, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
-            console().print(f"wrote {output_format.value} report to {output}")
+            say(f"wrote {output_format.value} report to {output}")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if output_format is CheckFormat.GITHUB and summary_file:
         with open(summary_file, "a", encoding="utf-8") as handle:
@@ -163,7 +163,7 @@ def waivers(
         emit_json("waivers", {"waivers": rows})
         return
     if not rows:
-        console().print("no waivers")
+        say("no waivers")
         return
     print_columns(
         ["RUN", "ITEM", "STATE", "EXPIRES", "BY", "REASON"],

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json
+from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns, safe
 from opsctl.cli.state import catalog
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl frameworks list --format json
     """
-    from rich.table import Table
-
     entries = catalog().entries
     if output_format is OutputFormat.JSON:
         rows = []
@@ -46,23 +44,20 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
             rows.append(row)
         emit_json("frameworks", {"frameworks": rows})
         return
-    table = Table(box=None, pad_edge=False)
-    table.add_column("id", no_wrap=True)
-    table.add_column("title")
-    table.add_column("area")
-    for numeric in ("phases", "items", "KPIs"):
-        table.add_column(numeric, justify="right")
-    for key in sorted(entries):
-        framework = entries[key].framework
-        table.add_row(
-            framework.id,
-            framework.title,
-            framework.area.removesuffix(" Framework"),
-            str(len(framework.phases)),
-            str(framework.item_count()),
-            str(len(framework.metrics)),
-        )
-    console().print(table)
+    print_columns(
+        ["ID", "TITLE", "AREA", "PHASES", "ITEMS", "KPIS"],
+        [
+            [
+                framework.id,
+                framework.title,
+                framework.area.removesuffix(" Framework"),
+                str(len(framework.phases)),
+                str(framework.item_count()),
+                str(len(framework.metrics)),
+            ]
+            for framework in (entries[key].framework for key in sorted(entries))
+        ],
+    )
 
 
 @app.command("show")
@@ -84,22 +79,24 @@ def show_framework(
             {"framework": framework.model_dump(mode="json"), "source": str(entry.path)},
         )
         return
-    tree = Tree(f"[bold]{framework.title}[/] ({framework.id}) - {framework.area}")
-    tree.add(framework.summary)
+    tree = Tree(f"[bold]{safe(framework.title)}[/] ({framework.id}) - {safe(framework.area)}")
+    tree.add(safe(framework.summary))
     for number, phase in enumerate(framework.phases, start=1):
-        branch = tree.add(f"[bold]{number}. {phase.title}[/] [dim]({phase.id})[/]")
+        branch = tree.add(f"[bold]{number}. {safe(phase.title)}[/] [dim]({phase.id})[/]")
         for item in phase.items:
             optional = "" if item.required else " [dim](optional)[/]"
-            branch.add(f"[ ] {item.title}{optional} [dim]{phase.id}/{item.id} - {item.owner}[/]")
+            branch.add(
+                f"\\[ ] {safe(item.title)}{optional} [dim]{phase.id}/{item.id} - {item.owner}[/]"
+            )
         if phase.gate.approvals:
             branch.add(f"[yellow]gate: sign-off by {', '.join(phase.gate.approvals)}[/]")
     if framework.metrics:
         kpis = tree.add("[bold]KPIs[/]")
         for metric in framework.metrics:
             kpis.add(
-                f"{metric.title} ({metric.id}): {metric.direction.value} is better, "
-                f"target +{metric.target_improvement_pct:g}% ({metric.unit})"
+                f"{safe(metric.title)} ({metric.id}): {metric.direction.value} is better, "
+                f"target +{metric.target_improvement_pct:g}% ({safe(metric.unit)})"
             )
     if framework.review:
-        tree.add("reviews: " + ", ".join(review.title for review in framework.review))
+        tree.add("reviews: " + ", ".join(safe(review.title) for review in framework.review))
     console().print(tree)

@@ -9,7 +9,7 @@ import typer
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import console, err_console
+from opsctl.cli.output import console, err_console, say
 from opsctl.errors import EXIT_FAILED, OpsctlError
 
 app = typer.Typer(no_args_is_help=True, help="Share a workspace through git.")
@@ -119,4 +119,4 @@ def sync_check() -> None:
         err_console().print(f"opsctl: sync-check: {problem}", markup=False)
     if problems:
         raise typer.Exit(EXIT_FAILED)
-    console().print(f"ok: {checked} runs intact, KPI and review records valid, frameworks valid")
+    say(f"ok: {checked} runs intact, KPI and review records valid, frameworks valid")

@@ -8,7 +8,7 @@ import typer
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import console
+from opsctl.cli.output import say
 from opsctl.identity import current_actor
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _set(run_id: str, ref: str, status: ItemStatus, **fields: object) -> None:
             clock.now(),
             **fields,  # type: ignore[arg-type]
         )
-    console().print(f"{run_id}: {item_key(phase, item)} is now {status.value}")
+    say(f"{run_id}: {item_key(phase, item)} is now {status.value}")
 
 
 def done(
@@ -114,9 +114,9 @@ def advance(run_id: str = RunArg) -> None:
     if refused is not None:
         raise refused
     if following is None:
-        console().print(f"{run_id}: final gate passed; run completed")
+        say(f"{run_id}: final gate passed; run completed")
     else:
-        console().print(f"{run_id}: now in phase '{following.id}' ({following.title})")
+        say(f"{run_id}: now in phase '{following.id}' ({following.title})")
 
 
 def approve(
@@ -146,7 +146,7 @@ def approve(
             comment=comment,
         )
     roles = ", ".join(approval.role for approval in granted)
-    console().print(f"{run_id}: phase '{granted[0].phase}' approved as {roles}")
+    say(f"{run_id}: phase '{granted[0].phase}' approved as {roles}")
 
 
 def revoke(
@@ -164,4 +164,4 @@ def revoke(
     with store.update(run_id) as document:
         revoked = revoke_approvals(document, phase, current_actor(), reason or "", clock.now())
     roles = ", ".join(approval.role for approval in revoked)
-    console().print(f"{run_id}: sign-off of phase '{phase}' as {roles} revoked")
+    say(f"{run_id}: sign-off of phase '{phase}' as {roles} revoked")

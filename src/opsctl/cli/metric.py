@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
+from opsctl.cli.output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit_json,
+    print_columns,
+    safe,
+    say,
+)
 from opsctl.errors import UsageError
 from opsctl.identity import current_actor
 
@@ -115,7 +122,7 @@ def _record(
         )
     what = "baseline" if baseline else "reading"
     replaced = f" (replaces {previous.value:g})" if previous else ""
-    console().print(f"{metric.id}: {what} {value:g} {metric.unit} for {month}{replaced}")
+    say(f"{metric.id}: {what} {value:g} {metric.unit} for {month}{replaced}")
 
 
 @app.command("record")
@@ -184,5 +191,5 @@ def show(metric_id: str = MetricArg, output_format: OutputFormat = FormatOption)
         out.print(f"{'baseline':>8} {bar} {view.baseline.value:g} ({view.baseline.period})")
     for reading in readings:
         bar = "█" * max(1, round(abs(reading.value) / top * width))
-        note = f"  [dim]{escape(reading.note)}[/]" if reading.note else ""
+        note = f"  [dim]{safe(reading.note)}[/]" if reading.note else ""
         out.print(f"{reading.period:>8} [cyan]{bar}[/] {reading.value:g}{note}", highlight=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 from enum import Enum
 from typing import Any
@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 
 JSON_VERSION = 1
+"""Version of every ``--format json`` shape (docs/json.md)."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PIPE_WIDTH = 120
 """Tables written to a pipe or file are not squeezed into 80 columns."""
 
@@ -48,13 +50,31 @@ def err_console() -> Console:
     return _err_console
 
 
-def dumps(document: Any) -> str:
-    """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def plain(text: object) -> str:
+    """User or definition text made safe for a terminal: control characters removed.
+
+    Titles, notes and reasons arrive through git from other people; an escape
+    sequence in one must not repaint or retitle a teammate's terminal.
+    """
+    return _CONTROL.sub("", str(text))
+
+
+def safe(text: object) -> str:
+    """User text for a Rich markup string: control characters removed, markup escaped."""
+    from rich.markup import escape
+
+    return escape(plain(text))
+
+
+def say(message: object) -> None:
+    """Print a plain message (no markup) on stdout."""
+    console().print(plain(message), markup=False, highlight=False)
 
 
 def emit_json(kind: str, payload: dict[str, Any]) -> None:
     """Print a versioned JSON document: ``{"kind": ..., "version": 1, ...}``."""
+    from opsctl.store import dumps
+
     sys.stdout.write(dumps({"kind": kind, "version": JSON_VERSION, **payload}))
 
 
@@ -65,6 +85,7 @@ def print_columns(headers: list[str], rows: list[list[str]]) -> None:
     half a millisecond a row, this costs next to nothing, and the output is
     easy to ``grep`` and ``cut``.
     """
+    rows = [[" ".join(plain(cell).split()) for cell in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in rows:
         widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
-
-from opsctl.cli.output import console
+from opsctl.cli.output import console, safe
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -24,13 +22,13 @@ MARKS = {
 def _item_detail(item: dict[str, Any]) -> str:
     parts = []
     if item.get("evidence"):
-        parts.append(escape(item["evidence"]))
+        parts.append(safe(item["evidence"]))
     if item.get("reason"):
-        parts.append("reason: " + escape(item["reason"]))
+        parts.append("reason: " + safe(item["reason"]))
     if item.get("expires"):
         parts.append("until " + item["expires"])
     if item.get("note"):
-        parts.append("note: " + escape(item["note"]))
+        parts.append("note: " + safe(item["note"]))
     return "; ".join(parts)
 
 
@@ -48,7 +46,7 @@ def _phase_table(phase: dict[str, Any]) -> Table:
         table.add_row(
             MARKS[item["status"]],
             item["id"],
-            escape(item["title"]) + optional,
+            safe(item["title"]) + optional,
             item["owner"],
             _item_detail(item),
         )
@@ -56,10 +54,10 @@ def _phase_table(phase: dict[str, Any]) -> Table:
 
 
 def _approval_line(approval: dict[str, Any]) -> str:
-    who = f"{approval['role']} by {escape(approval['by'])} on {approval['at'][:10]}"
+    who = f"{approval['role']} by {safe(approval['by'])} on {approval['at'][:10]}"
     if approval.get("voided"):
-        return f"[dim]sign-off {who}: voided ({escape(approval['voided'])})[/]"
-    comment = f": {escape(approval['comment'])}" if approval.get("comment") else ""
+        return f"[dim]sign-off {who}: voided ({safe(approval['voided'])})[/]"
+    comment = f": {safe(approval['comment'])}" if approval.get("comment") else ""
     return f"[green]signed off[/] {who}{comment}"
 
 
@@ -68,7 +66,7 @@ def gate_line(phase: dict[str, Any]) -> str:
     gate = phase["gate"]
     if gate["met"]:
         return "[green]gate met[/]"
-    parts = [f"{m['item']} ({escape(m['why'])}, {m['owner']})" for m in gate["missing"]]
+    parts = [f"{m['item']} ({safe(m['why'])}, {m['owner']})" for m in gate["missing"]]
     parts += [f"sign-off by {role}" for role in gate["approvals_missing"]]
     return "[yellow]gate needs:[/] " + "; ".join(parts)
 
@@ -80,7 +78,7 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
     done, total = run["progress"]["complete"], run["progress"]["total"]
     due = f" · due {run['due']}" + (" [red](overdue)[/]" if run["overdue"] else "")
     out.print(
-        f"[bold]{escape(run['title'])}[/] ({run['id']}) · {run['framework']} · "
+        f"[bold]{safe(run['title'])}[/] ({run['id']}) · {run['framework']} · "
         f"{done}/{total} required items complete{due if run['due'] else ''} · {run['status']}"
     )
     if view["definition"]["current_digest"] is None:
@@ -100,7 +98,7 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
             marker = "[green]✔[/]"
         else:
             marker = " "
-        out.print(f"{marker} {number}. {escape(phase['title'])} [dim]({phase['id']})[/]")
+        out.print(f"{marker} {number}. {safe(phase['title'])} [dim]({phase['id']})[/]")
         if phase["current"] or all_phases:
             out.print(_phase_table(phase))
             out.print("  " + gate_line(phase))
@@ -123,11 +121,11 @@ def print_check(report: CheckReport) -> None:
             out.print(f"{run.id} · {run.framework} · phase {phase.id}: {verdict}")
             for entry in phase.entries():
                 if entry.result is Result.FAILED:
-                    out.print(f"  [red]✖[/] {escape(failure_message(entry))}")
+                    out.print(f"  [red]✖[/] {safe(failure_message(entry))}")
                 elif entry.result is Result.WAIVED and isinstance(entry, ItemResult):
-                    out.print(f"  [yellow]↷[/] {entry.key}: {escape(entry.message)}")
+                    out.print(f"  [yellow]↷[/] {entry.key}: {safe(entry.message)}")
     for note in report.notes:
-        out.print(f"[dim]{escape(note)}[/]")
+        out.print(f"[dim]{safe(note)}[/]")
     missing = len(report.failures())
     if report.ok:
         out.print("[green]opsctl check: all required items and sign-offs complete[/]")

@@ -9,7 +9,7 @@ import typer
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
+from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
 from opsctl.errors import EXIT_FAILED
 from opsctl.periods import Period, last_complete, month, quarter
 
@@ -35,7 +35,7 @@ def _emit(kind: str, period: Period, output: Path | None, stamp: bool) -> None:
         typer.echo(text, nl=False)
         return
     save_report(state.workspace(), kind, period.label, text, output, current_actor(), clock.now())
-    console().print(f"wrote {output} ({kind} review of {period.label})")
+    say(f"wrote {output} ({kind} review of {period.label})")
 
 
 @app.command("monthly")
@@ -121,7 +121,7 @@ def due(output_format: OutputFormat = FormatOption) -> None:
             },
         )
     elif not found:
-        console().print("no reviews due")
+        say("no reviews due")
     else:
         print_columns(
             ["CADENCE", "PERIOD", "DUE", "STATE", "TO HOLD IT"],
@@ -153,11 +153,10 @@ def demo(
     from opsctl.demo import build_demo
 
     result = build_demo(path, state.catalog(), clock.today())
-    out = console()
-    out.print(f"built a demo workspace in {result.workspace.root}")
+    say(f"built a demo workspace in {result.workspace.root}")
     for report_path in result.reports:
-        out.print(f"  report: {report_path}")
-    out.print("explore it:")
+        say(f"  report: {report_path}")
+    say("explore it:")
     for line in (
         f"cd {path}",
         "opsctl runs",
@@ -169,4 +168,4 @@ def demo(
         "opsctl review due",
         "opsctl walk checkout-redesign",
     ):
-        out.print(f"  {line}")
+        say(f"  {line}")

@@ -16,6 +16,7 @@ from opsctl.cli.output import (
     emit_json,
     err_console,
     print_columns,
+    say,
 )
 from opsctl.errors import StoreError, UsageError
 from opsctl.identity import current_actor
@@ -42,11 +43,11 @@ def init(
 
         repository_root(path)
     workspace = init_workspace(path, team)
-    console().print(f"created {workspace.dir}")
+    say(f"created {workspace.dir}")
     if git:
         for line in setup_git(workspace.root):
             console().print(line)
-    console().print("next: opsctl frameworks list, then opsctl start FRAMEWORK --title TITLE")
+    say("next: opsctl frameworks list, then opsctl start FRAMEWORK --title TITLE")
 
 
 def start(
@@ -77,7 +78,7 @@ def start(
         f"started {document.id}: {framework.title}, phase 1 of {len(framework.phases)} "
         f"({framework.phases[0].title})"
     )
-    console().print(f"next: opsctl walk {document.id}   or   opsctl status {document.id}")
+    say(f"next: opsctl walk {document.id}   or   opsctl status {document.id}")
 
 
 def _free_id(base: str) -> str:
@@ -107,7 +108,7 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
     if output_format is OutputFormat.JSON:
         emit_json("runs", {"runs": rows})
     elif not rows and not errors:
-        console().print("no runs yet; start one with: opsctl start FRAMEWORK --title TITLE")
+        say("no runs yet; start one with: opsctl start FRAMEWORK --title TITLE")
     else:
         lines = []
         for row in rows:
@@ -162,8 +163,6 @@ def log(
 
     Example: opsctl log rel-2-4 -n 20
     """
-    from rich.table import Table
-
     document = state.store().load(run_id)
     events = document.history[-limit:] if limit else document.history
     if output_format is OutputFormat.JSON:
@@ -172,19 +171,22 @@ def log(
             {"run": document.id, "events": [e.model_dump(mode="json") for e in events]},
         )
         return
-    table = Table(box=None, pad_edge=False)
-    for column in ("when (UTC)", "who", "what", "on", "details"):
-        table.add_column(column, no_wrap=column != "details")
-    for event in events:
-        details = "; ".join(f"{key}: {value}" for key, value in sorted(event.detail.items()))
-        table.add_row(
-            event.at.strftime("%Y-%m-%d %H:%M:%S"),
-            event.actor,
-            event.action,
-            event.item or event.phase or "",
-            details,
-        )
-    console().print(table)
+    print_columns(
+        ["WHEN (UTC)", "WHO", "WHAT", "ON", "DETAILS"],
+        [
+            [
+                event.at.strftime("%Y-%m-%d %H:%M:%S"),
+                event.actor,
+                event.action,
+                event.item or event.phase or "",
+                "; ".join(
+                    f"{key}: {' '.join(value.split())}"
+                    for key, value in sorted(event.detail.items())
+                ),
+            ]
+            for event in events
+        ],
+    )
 
 
 def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) -> None:
@@ -206,13 +208,13 @@ def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) ->
                 "pinned copy and cannot be upgraded"
             )
         if state.current_digest(document.framework.id) == document.framework.digest:
-            console().print(f"{run_id} already follows the current definition")
+            say(f"{run_id} already follows the current definition")
             return
         old = store.framework_of(document)
         store.pin(entry.framework)
         result = rebase_run(document, old, entry.framework, current_actor(), clock.now())
-    console().print(f"upgraded {run_id} to the current '{document.framework.id}' definition")
-    console().print(f"added: {', '.join(result.added) or 'nothing'}")
-    console().print(f"removed: {', '.join(result.removed) or 'nothing'}")
+    say(f"upgraded {run_id} to the current '{document.framework.id}' definition")
+    say(f"added: {', '.join(result.added) or 'nothing'}")
+    say(f"removed: {', '.join(result.removed) or 'nothing'}")
     if result.phase_before != result.phase_after:
-        console().print(f"current phase: {result.phase_before} -> {result.phase_after}")
+        say(f"current phase: {result.phase_before} -> {result.phase_after}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns
+from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
 
 app = typer.Typer(no_args_is_help=True, help="The team roster: who holds which roles.")
 
@@ -25,7 +25,7 @@ def add(
     from opsctl.team import add_person
 
     person = add_person(state.workspace(), email, roles, name)
-    console().print(f"{person.email}: {', '.join(person.roles)}")
+    say(f"{person.email}: {', '.join(person.roles)}")
 
 
 @app.command("list")
@@ -42,7 +42,7 @@ def list_team(output_format: OutputFormat = FormatOption) -> None:
         )
         return
     if not config.people:
-        console().print("nobody yet; add people with: opsctl team add EMAIL --role ROLE")
+        say("nobody yet; add people with: opsctl team add EMAIL --role ROLE")
         return
     print_columns(
         ["EMAIL", "NAME", "ROLES"],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from opsctl.cli.output import console
+from opsctl.cli.output import say
 from opsctl.cli.state import catalog, roles
 from opsctl.errors import DefinitionError
 
@@ -26,12 +26,12 @@ def validate(
 
     if not files:
         count = len(catalog().entries)
-        console().print(f"ok: {count} frameworks valid")
+        say(f"ok: {count} frameworks valid")
         return
     loaded, diagnostics = load_files(files, roles())
     if diagnostics:
         raise DefinitionError(diagnostics)
-    console().print(f"ok: {len(loaded)} file{'s' if len(loaded) != 1 else ''} valid")
+    say(f"ok: {len(loaded)} file{'s' if len(loaded) != 1 else ''} valid")
 
 
 def schema() -> None:

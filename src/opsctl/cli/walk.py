@@ -10,11 +10,10 @@ import sys
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import console
+from opsctl.cli.output import console, safe
 from opsctl.errors import Interrupted, OpsctlError, UsageError
 from opsctl.identity import current_actor
 
@@ -113,11 +112,11 @@ def _walk_phases(run_id: str, prompter: Prompter) -> None:
             return
         number = framework.phases.index(phase) + 1
         console().print(
-            f"\n[bold]Phase {number}/{len(framework.phases)}: {escape(phase.title)}[/] "
+            f"\n[bold]Phase {number}/{len(framework.phases)}: {safe(phase.title)}[/] "
             f"[dim]({phase.id})[/]"
         )
         if phase.summary:
-            console().print(escape(phase.summary))
+            console().print(safe(phase.summary))
         pending = [
             item
             for item in phase.items
@@ -136,8 +135,8 @@ def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Pr
     from opsctl.runs import item_key
 
     out = console()
-    out.print(f"\n{escape(counter)} [bold]{escape(item.title)}[/] [dim]{item_key(phase, item)}[/]")
-    out.print(f"  {escape(item.help)}")
+    out.print(f"\n{safe(counter)} [bold]{safe(item.title)}[/] [dim]{item_key(phase, item)}[/]")
+    out.print(f"  {safe(item.help)}")
     extra = "" if item.required else ", optional"
     evidence = "" if item.evidence.value == "none" else f", evidence: {item.evidence.value}"
     out.print(f"  [dim]owner: {item.owner}{evidence}{extra}[/]")
@@ -154,7 +153,7 @@ def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Pr
         try:
             _record(run_id, phase, item, choice, prompter)
         except OpsctlError as exc:
-            out.print(f"  [red]{escape(str(exc))}[/]")
+            out.print(f"  [red]{safe(str(exc))}[/]")
             continue
         return True
 
@@ -199,7 +198,7 @@ def _ask_evidence(item: Item, prompter: Prompter) -> str:
         try:
             check_evidence(item, evidence)
         except UsageError as exc:
-            console().print(f"  [red]{escape(str(exc))}[/]")
+            console().print(f"  [red]{safe(str(exc))}[/]")
             continue
         return evidence
 
