@@ -9,7 +9,7 @@ import json
 from opsctl.documents import Approval, ItemStatus, RunDocument
 from opsctl.errors import CheckFailed, UsageError
 from opsctl.model import Framework, Item, Phase
-from opsctl.runs import item_key, record, state_of, void_approvals
+from opsctl.runs import item_key, record, require_active, state_of, void_approvals
 from opsctl.workspace import Person
 
 
@@ -107,7 +107,7 @@ def check_separation(document: RunDocument, phase: Phase, actor: str) -> None:
         if (state := state_of(document, phase, item)) is not None
         and state.status is ItemStatus.DONE
     }
-    if completers == {actor}:
+    if {name.lower() for name in completers} == {actor.lower()}:
         raise CheckFailed(
             f"separation of duties: {actor} completed every item of phase '{phase.id}' "
             "and may not also sign it off; ask another holder of the role"
@@ -130,6 +130,7 @@ def revoke(
     document: RunDocument, phase_id: str, actor: str, reason: str, at: dt.datetime
 ) -> list[Approval]:
     """Withdraw the actor's own sign-offs of a phase; they are voided, never deleted."""
+    require_active(document)
     if not reason.strip():
         raise UsageError("revoke needs --reason saying why")
     why = f"revoked by {actor}: {reason.strip()}"

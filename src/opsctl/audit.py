@@ -148,7 +148,30 @@ def replay(
     return state
 
 
+def _start_difference(document: RunDocument) -> str | None:
+    start = document.history[0]
+    recorded = {
+        "title": start.detail.get("title", document.title),
+        "due": start.detail.get("due", document.due.isoformat() if document.due else None),
+        "framework": start.detail.get("framework", document.framework.id),
+    }
+    stored = {
+        "title": document.title,
+        "due": document.due.isoformat() if document.due else None,
+        "framework": document.framework.id,
+    }
+    for field, value in stored.items():
+        if value != recorded[field]:
+            return f"{field} is {value!r} but the run was started with {recorded[field]!r}"
+    if document.created != start.at or document.created_by != start.actor:
+        return "created / created_by differ from the start event"
+    return None
+
+
 def _state_difference(document: RunDocument, state: ReplayedState) -> str | None:
+    started = _start_difference(document)
+    if started is not None:
+        return started
     if state.phase is not None and document.phase != state.phase:
         return f"phase is '{document.phase}' but the history leads to '{state.phase}'"
     if document.status is not state.status:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from opsctl.model import SLUG_PATTERN
 
@@ -50,7 +50,7 @@ class ItemState(_Doc):
 
     status: ItemStatus
     by: str
-    at: dt.datetime
+    at: AwareDatetime
     evidence: str | None = None
     note: str | None = None
     reason: str | None = None
@@ -63,7 +63,7 @@ class Approval(_Doc):
     phase: str
     role: str
     by: str
-    at: dt.datetime
+    at: AwareDatetime
     comment: str | None = None
     digest: str = Field(description="Digest of the phase's item states when approved.")
     voided: str | None = Field(default=None, description="Why the approval no longer counts.")
@@ -72,7 +72,7 @@ class Approval(_Doc):
 class Event(_Doc):
     """One entry of a run's history: who did what, when."""
 
-    at: dt.datetime
+    at: AwareDatetime
     actor: str
     action: str
     phase: str | None = None
@@ -129,11 +129,11 @@ class RunHeader(_Doc):
     id: str = Field(pattern=SLUG_PATTERN, max_length=64)
     title: str = Field(min_length=1)
     framework: PinnedFramework
-    created: dt.datetime
+    created: AwareDatetime
     due: dt.date | None = None
     status: RunStatus = RunStatus.ACTIVE
     phase: str | None = Field(default=None, description="The current phase; none once completed.")
-    completed: dt.datetime | None = None
+    completed: AwareDatetime | None = None
     items: dict[str, ItemState] = Field(
         default={}, description="State by 'phase/item'; an absent item is open."
     )

@@ -135,6 +135,15 @@ def merge_runs(ours: RunDocument, theirs: RunDocument, at: dt.datetime) -> Merge
     """Merge two versions of one run (the common ancestor is implied by their histories)."""
     if ours.id != theirs.id:
         raise Irreconcilable(f"different runs: '{ours.id}' and '{theirs.id}'")
+    if (
+        ours.history
+        and theirs.history
+        and _identity(ours.history[0]) != _identity(theirs.history[0])
+    ):
+        raise Irreconcilable(
+            f"two different runs were started with the id '{ours.id}'; rename one "
+            "(opsctl start ... --id) and redo the merge"
+        )
     shared, only_ours, only_theirs = _combined(ours.history, theirs.history)
     if not only_ours or not only_theirs:
         newer = theirs if only_theirs else ours

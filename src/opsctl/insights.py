@@ -77,7 +77,11 @@ def phase_durations(
 
 
 def stalls(runs: Sequence[tuple[RunDocument, Framework]], until: dt.datetime) -> list[Stall]:
-    """The phases with the longest average stay, counting time up to ``until``."""
+    """The phases with the longest average stay, counting time up to ``until``.
+
+    Reports pass the period's end, so the figure never depends on the day a
+    report is rendered.
+    """
     totals: dict[tuple[str, str], list[float]] = {}
     titles: dict[tuple[str, str], str] = {}
     for document, framework in runs:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
 from opsctl.store import SingleDocument, next_head
@@ -31,7 +31,7 @@ class Reading(_Doc):
     value: float
     period: str = Field(pattern=_PERIOD.pattern)
     by: str
-    at: dt.datetime
+    at: AwareDatetime
     note: str | None = None
 
 
@@ -53,7 +53,7 @@ class MetricRecord(_Doc):
 class MetricEvent(_Doc):
     """A change to the readings: who recorded what, replacing what."""
 
-    at: dt.datetime
+    at: AwareDatetime
     actor: str
     action: Literal["record", "baseline"]
     metric: str

@@ -336,10 +336,6 @@ def build_context(
     """Assemble the report context for one period from runs, KPI definitions and readings."""
     context = ReportContext(kind=kind, period=period, team=team)
     end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
-    # Time in a phase counts up to the period's end or the last recorded event,
-    # whichever is earlier, so the result never depends on today's date.
-    last_event = max((doc.history[-1].at for doc, _ in runs if doc.history), default=end)
-    stall_until = min(end, last_event)
     runs = [
         (state_at(document, framework, end), framework)
         for document, framework in runs
@@ -391,7 +387,7 @@ def build_context(
         for metric, framework in sorted(metrics, key=lambda pair: pair[0].id)
     ]
     context.checklist, context.checklist_run = _checklist(runs, last_day)
-    context.stalls = stalls(runs, stall_until)
+    context.stalls = stalls(runs, end)
     context.most_waived = most_waived(runs)
     context.recommendations = recommendations(
         context.kpis, context.stalls, context.most_waived, context.overdue, context.blocked

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
 from opsctl.periods import Period, containing, last_complete
@@ -32,7 +32,7 @@ class ReportRecord(BaseModel):
     period: str
     path: str
     by: str
-    at: dt.datetime
+    at: AwareDatetime
 
 
 class ReviewsDocument(BaseModel):

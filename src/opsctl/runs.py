@@ -142,7 +142,8 @@ def state_of(document: RunHeader, phase: Phase, item: Item) -> ItemState | None:
     return document.items.get(item_key(phase, item))
 
 
-def _require_active(document: RunDocument) -> None:
+def require_active(document: RunDocument) -> None:
+    """Refuse any change to a completed run."""
     if document.status is RunStatus.COMPLETED:
         raise UsageError(f"run '{document.id}' is completed; nothing can change")
 
@@ -178,7 +179,7 @@ def set_item(
     ``automated`` marks a change made by a passing automated check, whose
     evidence is the check's own report rather than the kind a person gives.
     """
-    _require_active(document)
+    require_active(document)
     phase, item = resolve_item(framework, ref)
     key = item_key(phase, item)
     if status in (ItemStatus.SKIPPED, ItemStatus.BLOCKED) and not (reason and reason.strip()):
@@ -239,7 +240,7 @@ def void_approvals(
         for approval in document.approvals
         if approval.phase == phase_id
         and approval.voided is None
-        and approved_by in (None, approval.by)
+        and (approved_by is None or approved_by.lower() == approval.by.lower())
     ]
     for approval in voided:
         approval.voided = why
@@ -326,7 +327,7 @@ def advance(
     document: RunDocument, framework: Framework, actor: str, at: dt.datetime
 ) -> Phase | None:
     """Leave the current phase if its gate is met; returns the new phase (None: completed)."""
-    _require_active(document)
+    require_active(document)
     phase = current_phase(document, framework)
     assert phase is not None
     report = gate_report(document, phase, at.date())

@@ -104,11 +104,11 @@ class RunStore:
 
     def create(self, document: RunDocument, framework: Framework) -> None:
         """Store a new run and pin its definition; refuses an id already taken."""
-        self.pin(framework)
         path = self.path(document.id)
         with locked(path):
             if path.exists():
                 raise UsageError(f"run '{document.id}' already exists; choose another --id")
+            self.pin(framework)
             save_model(document, path)
 
     @contextmanager
@@ -156,5 +156,11 @@ class RunStore:
         return framework
 
     def framework_of(self, document: RunHeader) -> Framework:
-        """The definition a run follows."""
-        return self.definition(document.framework.digest)
+        """The definition a run follows; a run standing in a phase it lacks is damaged."""
+        framework = self.definition(document.framework.digest)
+        if document.phase is not None and framework.phase(document.phase) is None:
+            raise StoreError(
+                f"{self.runs_dir / (document.id + '.json')}: phase: '{document.phase}' is not a "
+                f"phase of its pinned definition ({', '.join(p.id for p in framework.phases)})"
+            )
+        return framework

@@ -201,6 +201,9 @@ def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) ->
 
     store = state.store()
     with store.update(run_id) as document:
+        from opsctl.runs import require_active
+
+        require_active(document)
         entry = state.catalog().entries.get(document.framework.id)
         if entry is None:
             raise UsageError(
