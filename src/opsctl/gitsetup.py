@@ -10,10 +10,7 @@ from pathlib import Path
 from opsctl.errors import UsageError
 
 DRIVER_NAME = "opsctl"
-ATTRIBUTES = (
-    "# opsctl: merge run documents and the KPI store with opsctl's merge driver",
-    ".opsctl/**/*.json merge=opsctl",
-)
+COMMENT = "# opsctl: merge run documents and the KPI store with opsctl's merge driver"
 
 
 def _git(root: Path, *args: str) -> str:
@@ -29,22 +26,32 @@ def _git(root: Path, *args: str) -> str:
 
 
 def repository_root(folder: Path) -> Path:
-    """The top of the git repository holding a folder."""
-    return Path(_git(folder, "rev-parse", "--show-toplevel"))
+    """The top of the git repository holding a folder (which need not exist yet)."""
+    existing = folder.resolve()
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
+    return Path(_git(existing, "rev-parse", "--show-toplevel"))
 
 
 def setup_git(folder: Path) -> list[str]:
-    """Register the merge driver in the repo's git config and route store files to it."""
+    """Register the merge driver in the repo's git config and route store files to it.
+
+    ``folder`` holds the workspace; its ``.opsctl`` may sit below the top of
+    the repository, so the attribute pattern is written relative to the top.
+    """
     root = repository_root(folder)
+    relative = folder.resolve().relative_to(root.resolve()).as_posix()
+    prefix = "" if relative == "." else f"{relative}/"
+    lines = (COMMENT, f"{prefix}.opsctl/**/*.json merge={DRIVER_NAME}")
     command = f"{shlex.quote(sys.executable)} -m opsctl merge-file %O %A %B %P"
     _git(root, "config", f"merge.{DRIVER_NAME}.name", "opsctl store merge")
     _git(root, "config", f"merge.{DRIVER_NAME}.driver", command)
     attributes = root / ".gitattributes"
     existing = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-    missing = [line for line in ATTRIBUTES if line not in existing.splitlines()]
+    missing = [line for line in lines if line not in existing.splitlines()]
     done = [f"git config merge.{DRIVER_NAME}.driver '{command}'"]
     if missing:
         prefix = "" if not existing or existing.endswith("\n") else "\n"
         attributes.write_text(existing + prefix + "\n".join(missing) + "\n", encoding="utf-8")
-        done.append(f"{attributes}: routes .opsctl/**/*.json to the opsctl merge driver")
+        done.append(f"{attributes}: routes {prefix}.opsctl/**/*.json to the opsctl merge driver")
     return done

@@ -8,7 +8,6 @@ the replaced value is kept in the history.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -18,7 +17,7 @@ from opsctl.store import SingleDocument, next_head
 from opsctl.workspace import Workspace
 
 METRICS_SCHEMA = 1
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PERIOD = r"^(\d{4})-(0[1-9]|1[0-2])$"
 
 
 class _Doc(BaseModel):
@@ -29,7 +28,7 @@ class Reading(_Doc):
     """One value of a KPI for one month."""
 
     value: float
-    period: str = Field(pattern=_PERIOD.pattern)
+    period: str = Field(pattern=_PERIOD)
     by: str
     at: AwareDatetime
     note: str | None = None
@@ -77,9 +76,12 @@ class MetricsDocument(_Doc):
 
 def parse_period(text: str) -> str:
     """A month as ``YYYY-MM``, or a UsageError saying what was expected."""
-    if not _PERIOD.match(text):
-        raise UsageError(f"period: expected a month as YYYY-MM, got {text!r}")
-    return text
+    from opsctl.periods import month
+
+    try:
+        return month(text).label
+    except UsageError as exc:
+        raise UsageError(str(exc).replace("--month", "period", 1)) from None
 
 
 def period_of(day: dt.date) -> str:

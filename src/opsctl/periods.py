@@ -48,12 +48,19 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _year(text: str, flag: str, label: str) -> int:
+    year = int(text)
+    if not 1900 <= year <= 2999:
+        raise UsageError(f"{flag}: year out of range (1900-2999) in {label!r}")
+    return year
+
+
 def month(label: str) -> Period:
     """The month ``YYYY-MM``."""
     match = _MONTH.match(label)
     if not match:
         raise UsageError(f"--month: expected YYYY-MM, got {label!r}")
-    start = dt.date(int(match[1]), int(match[2]), 1)
+    start = dt.date(_year(match[1], "--month", label), int(match[2]), 1)
     return Period(start, _add_months(start, 1), label, "monthly")
 
 
@@ -62,7 +69,7 @@ def quarter(label: str) -> Period:
     match = _QUARTER.match(label.upper())
     if not match:
         raise UsageError(f"--quarter: expected YYYY-Qn such as 2026-Q4, got {label!r}")
-    start = dt.date(int(match[1]), (int(match[2]) - 1) * 3 + 1, 1)
+    start = dt.date(_year(match[1], "--quarter", label), (int(match[2]) - 1) * 3 + 1, 1)
     return Period(start, _add_months(start, 3), label.upper(), "quarterly")
 
 

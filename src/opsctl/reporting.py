@@ -38,11 +38,21 @@ def _mermaid_label(value: object) -> str:
 
 
 def _environment(folders: list[Path]) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
     from jinja2.sandbox import SandboxedEnvironment
 
+    class ContainedLoader(FileSystemLoader):
+        """A template must really live in its folder: no symlink out of it."""
+
+        def get_source(self, environment: Any, template: str) -> Any:
+            source, filename, uptodate = super().get_source(environment, template)
+            roots = [Path(root).resolve() for root in self.searchpath]
+            if not any(Path(filename).resolve().is_relative_to(root) for root in roots):
+                raise TemplateNotFound(template)
+            return source, filename, uptodate
+
     environment = SandboxedEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
+        loader=ChoiceLoader([ContainedLoader(str(folder)) for folder in folders]),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -101,6 +101,7 @@ def save_report(
     at: dt.datetime,
 ) -> None:
     """Write a report atomically and record its review as held."""
+    workspace.guard_output(output)
     if output.is_dir():
         raise UsageError(f"--output {output}: is a directory")
     try:

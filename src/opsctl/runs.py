@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from opsctl.documents import (
@@ -43,7 +44,8 @@ def definition_digest(framework: Framework) -> str:
 
 def slugify(text: str) -> str:
     """A run id made from a title: ``Release 2.4`` becomes ``release-2-4``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:64].rstrip("-") or "run"
 
 

@@ -106,6 +106,12 @@ class Workspace:
         """One JSON document per run."""
         return self.dir / "runs"
 
+    def guard_output(self, output: Path) -> None:
+        """Refuse to write a report over the store: ``--output`` must stay outside ``.opsctl/``."""
+        target = output.resolve()
+        if target == self.dir or self.dir in target.parents:
+            raise UsageError(f"--output {output}: inside {DIRNAME}/; write reports elsewhere")
+
     def config(self) -> Config:
         """The parsed configuration; errors name the file, line and field."""
         path = self.config_path

@@ -8,7 +8,10 @@ from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, emit_json, err_console, say
 from opsctl.errors import EXIT_FAILED
 
-app = typer.Typer(no_args_is_help=True, help="Tamper evidence for runs' histories.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Tamper evidence for runs' histories.\n\nExample: opsctl audit verify",
+)
 
 
 @app.command("verify")

@@ -11,7 +11,7 @@ import typer
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
+from opsctl.cli.output import FormatOption, OutputFormat, emit_json, err_console, print_columns, say
 from opsctl.errors import EXIT_FAILED, UsageError
 
 if TYPE_CHECKING:
@@ -37,6 +37,9 @@ RENDERERS = {
 
 
 def _writable(output: Path) -> None:
+    found = state.workspace_or_none()
+    if found is not None:
+        found.guard_output(output)
     folder = output.parent if str(output.parent) else Path()
     if output.is_dir():
         raise UsageError(f"--output {output}: is a directory")
@@ -119,8 +122,14 @@ def check(
             say(f"wrote {output_format.value} report to {output}")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if output_format is CheckFormat.GITHUB and summary_file:
-        with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(ci_formats.to_markdown(report))
+        try:
+            with open(summary_file, "a", encoding="utf-8") as handle:
+                handle.write(ci_formats.to_markdown(report))
+        except OSError as exc:
+            err_console().print(
+                f"opsctl: warning: GITHUB_STEP_SUMMARY {summary_file}: {exc.strerror or exc}",
+                markup=False,
+            )
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
 

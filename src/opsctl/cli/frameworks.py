@@ -12,7 +12,11 @@ from opsctl.cli.state import catalog
 if TYPE_CHECKING:
     from opsctl.model import Framework
 
-app = typer.Typer(no_args_is_help=True, help="List the frameworks and show their phases.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="List the frameworks and show their phases.\n\n"
+    "Example: opsctl frameworks show release-management",
+)
 
 
 def _summary(framework: Framework) -> dict[str, object]:

@@ -12,7 +12,9 @@ from opsctl.cli import state
 from opsctl.cli.output import console, err_console, say
 from opsctl.errors import EXIT_FAILED, OpsctlError
 
-app = typer.Typer(no_args_is_help=True, help="Share a workspace through git.")
+app = typer.Typer(
+    no_args_is_help=True, help="Share a workspace through git.\n\nExample: opsctl git setup"
+)
 
 
 @app.command("setup")
@@ -26,7 +28,8 @@ def setup() -> None:
     """
     from opsctl.gitsetup import setup_git
 
-    for line in setup_git(Path.cwd()):
+    found = state.workspace_or_none()
+    for line in setup_git(found.root if found else Path.cwd()):
         console().print(line)
 
 

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from opsctl.kpi import KpiView
     from opsctl.model import Metric
 
-app = typer.Typer(no_args_is_help=True, help="Record KPI readings and compare them with targets.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Record KPI readings and compare them with targets.\n\nExample: opsctl metric list",
+)
 
 MetricArg = typer.Argument(..., metavar="METRIC", help="KPI id (see opsctl metric list).")
 PeriodOption = typer.Option(None, "--period", "-p", help="Month, YYYY-MM (default: this month).")

@@ -13,8 +13,14 @@ from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_colum
 from opsctl.errors import EXIT_FAILED
 from opsctl.periods import Period, last_complete, month, quarter
 
-app = typer.Typer(no_args_is_help=True, help="Render the monthly and quarterly review reports.")
-review_app = typer.Typer(no_args_is_help=True, help="The review cycle: what is due.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Render the monthly and quarterly review reports.\n\n"
+    "Example: opsctl report monthly --month 2026-11",
+)
+review_app = typer.Typer(
+    no_args_is_help=True, help="The review cycle: what is due.\n\nExample: opsctl review due"
+)
 
 OutputOption = typer.Option(
     None, "--output", "-o", help="Write the report here (and record the review as held)."

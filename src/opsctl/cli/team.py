@@ -7,7 +7,10 @@ import typer
 from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
 
-app = typer.Typer(no_args_is_help=True, help="The team roster: who holds which roles.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The team roster: who holds which roles.\n\nExample: opsctl team list",
+)
 
 
 @app.command("add")

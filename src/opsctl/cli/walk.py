@@ -6,6 +6,7 @@ of input never loses what was already recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import TYPE_CHECKING
 
@@ -99,8 +100,7 @@ def walk(
 
 
 def _walk_phases(run_id: str, prompter: Prompter) -> None:
-    from opsctl.documents import ItemStatus
-    from opsctl.runs import current_phase, state_of
+    from opsctl.runs import current_phase, item_complete, state_of
 
     store = state.store()
     while True:
@@ -117,11 +117,11 @@ def _walk_phases(run_id: str, prompter: Prompter) -> None:
         )
         if phase.summary:
             console().print(safe(phase.summary))
+        today = clock.today()
         pending = [
             item
             for item in phase.items
-            if (found := state_of(document, phase, item)) is None
-            or found.status is ItemStatus.BLOCKED
+            if not item_complete(state_of(document, phase, item), today)[0]
         ]
         for position, item in enumerate(pending, start=1):
             if not _walk_item(run_id, phase, item, f"[{position}/{len(pending)}]", prompter):
@@ -172,8 +172,7 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
         status = ItemStatus.SKIPPED if choice == "skip" else ItemStatus.BLOCKED
         fields["reason"] = prompter.ask_required("  reason: ")
         if choice == "skip":
-            expires = prompter.ask("  waiver expires (YYYY-MM-DD, optional): ")
-            fields["expires"] = clock.parse_date(expires, "expiry") if expires else None
+            fields["expires"] = _ask_expiry(prompter)
     store = state.store()
     with store.update(run_id) as document:
         state.guard_owner(store.framework_of(document), item_key(phase, item))
@@ -187,6 +186,18 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
             **fields,  # type: ignore[arg-type]
         )
     console().print(f"  [green]recorded: {status.value}[/]")
+
+
+def _ask_expiry(prompter: Prompter) -> dt.date | None:
+    """Ask for an optional waiver expiry until it is empty or a valid date."""
+    while True:
+        answer = prompter.ask("  waiver expires (YYYY-MM-DD, optional): ")
+        if not answer:
+            return None
+        try:
+            return clock.parse_date(answer, "expiry")
+        except UsageError as exc:
+            console().print(f"  [red]{safe(str(exc))}[/]")
 
 
 def _ask_evidence(item: Item, prompter: Prompter) -> str:
