@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 
 from opsctl.documents import Approval, ItemStatus, RunDocument
-from opsctl.errors import CheckFailed, UsageError
+from opsctl.errors import CheckFailed, UsageError, digest
 from opsctl.model import Framework, Item, Phase
 from opsctl.runs import item_key, record, require_active, state_of, void_approvals
 from opsctl.workspace import Person
@@ -19,8 +17,7 @@ def phase_digest(document: RunDocument, phase: Phase) -> str:
     for item in phase.items:
         state = state_of(document, phase, item)
         states[item_key(phase, item)] = state.status.value if state else "open"
-    canonical = json.dumps(states, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return digest(states)
 
 
 def roles_of(actor: str, people: list[Person]) -> set[str]:

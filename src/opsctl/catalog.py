@@ -8,7 +8,7 @@ from pathlib import Path
 
 from opsctl.errors import DefinitionError, Diagnostic, UsageError
 from opsctl.loader import load_framework, locate, read_text
-from opsctl.model import BUILTIN_ROLES, Framework, MetricCheck
+from opsctl.model import BUILTIN_ROLES, Framework, Metric, MetricCheck
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -51,6 +51,14 @@ class Catalog:
     def frameworks(self) -> list[Framework]:
         """The frameworks, sorted by id."""
         return [self.entries[key].framework for key in sorted(self.entries)]
+
+    def metrics(self) -> dict[str, tuple[Metric, str]]:
+        """Every KPI by id, with the id of the framework declaring it."""
+        return {
+            metric.id: (metric, framework.id)
+            for framework in self.frameworks()
+            for metric in framework.metrics
+        }
 
 
 def framework_files(folder: Path) -> list[Path]:

@@ -9,14 +9,13 @@ older ones and refuses newer ones.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from opsctl.errors import digest
 from opsctl.model import SLUG_PATTERN
 
 RUN_SCHEMA = 2
@@ -83,9 +82,7 @@ class Event(_Doc):
 
     def content_hash(self) -> str:
         """The hash this event should carry: its content and its predecessor's hash."""
-        content = self.model_dump(mode="json", exclude_none=True, exclude={"hash"})
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return digest(self.model_dump(mode="json", exclude_none=True, exclude={"hash"}))
 
 
 def chain_history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,6 +6,8 @@ and exits with their code. Nothing here prints.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -38,6 +40,16 @@ class CheckFailed(OpsctlError):
     """A rule the user asked opsctl to enforce does not hold (exit 1)."""
 
     exit_code = EXIT_FAILED
+
+
+def digest(value: object) -> str:
+    """``sha256:`` of a JSON value in canonical form (sorted keys, no spaces, UTF-8).
+
+    Every content hash opsctl stores (pinned definitions, approvals, history
+    events, document heads) is computed here, so they are all comparable.
+    """
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -113,9 +113,7 @@ def workspace_report(
     for run_id in store.ids():
         document = store.load(run_id)
         runs.append((document, store.framework_of(document)))
-    metrics = [
-        (metric, framework.id) for framework in catalog.frameworks() for metric in framework.metrics
-    ]
+    metrics = list(catalog.metrics().values())
     context = build_context(
         kind, period, workspace.config().team, runs, metrics, MetricsStore(workspace).load()
     )

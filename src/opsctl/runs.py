@@ -9,8 +9,6 @@ prints.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,7 +23,7 @@ from opsctl.documents import (
     RunHeader,
     RunStatus,
 )
-from opsctl.errors import CheckFailed, UsageError
+from opsctl.errors import CheckFailed, UsageError, digest
 from opsctl.model import SLUG_PATTERN, EvidenceKind, Framework, Item, Phase
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
@@ -38,8 +36,7 @@ def item_key(phase: Phase, item: Item) -> str:
 
 def definition_digest(framework: Framework) -> str:
     """A content digest of a definition, to pin runs and notice edits."""
-    canonical = json.dumps(framework.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return digest(framework.model_dump(mode="json"))
 
 
 def slugify(text: str) -> str:

@@ -8,7 +8,6 @@ ones are upgraded through an ordered chain, newer ones are refused.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -20,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
-from opsctl.errors import StoreError
+from opsctl.errors import StoreError, digest
 from opsctl.loader import format_loc
 
 Document = dict[str, Any]
@@ -174,8 +173,7 @@ def next_head(previous: str, change: BaseModel) -> str:
     always conflict in a plain git merge rather than merging into a file
     that parses but is wrong.
     """
-    payload = json.dumps(change.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256((previous + payload).encode("utf-8")).hexdigest()
+    return digest({"previous": previous, "change": change.model_dump(mode="json")})
 
 
 class SingleDocument(Generic[ModelT]):

@@ -28,14 +28,12 @@ def latest_reading(metric_id: str) -> tuple[float, Direction] | None:
     """The latest reading of a KPI and its direction, for metric checks."""
     from opsctl.metrics import MetricsStore
 
-    definitions = {
-        metric.id: metric for fw in state.catalog().frameworks() for metric in fw.metrics
-    }
+    definitions = state.catalog().metrics()
     record = MetricsStore(state.workspace()).load().metrics.get(metric_id)
     latest = record.latest() if record else None
     if latest is None or metric_id not in definitions:
         return None
-    return latest.value, definitions[metric_id].direction
+    return latest.value, definitions[metric_id][0].direction
 
 
 def run_automated_checks(

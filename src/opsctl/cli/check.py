@@ -181,7 +181,7 @@ def waivers(
                 row["run"],
                 row["item"],
                 row["state"],
-                row["expires"] or "never",
+                row["expires"],
                 row["by"],
                 " ".join(str(row["reason"]).split()),
             ]

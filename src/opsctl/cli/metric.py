@@ -34,11 +34,7 @@ PeriodOption = typer.Option(None, "--period", "-p", help="Month, YYYY-MM (defaul
 
 
 def _definitions() -> dict[str, tuple[Metric, str]]:
-    return {
-        metric.id: (metric, framework.id)
-        for framework in state.catalog().frameworks()
-        for metric in framework.metrics
-    }
+    return state.catalog().metrics()
 
 
 def _metric(metric_id: str) -> tuple[Metric, str]:
