@@ -28,14 +28,6 @@ class CheckFormat(str, Enum):
     MARKDOWN = "markdown"
 
 
-RENDERERS = {
-    CheckFormat.JSON: "to_json",
-    CheckFormat.JUNIT: "to_junit",
-    CheckFormat.GITHUB: "to_github",
-    CheckFormat.MARKDOWN: "to_markdown",
-}
-
-
 def _writable(output: Path) -> None:
     found = state.workspace_or_none()
     if found is not None:
@@ -111,7 +103,13 @@ def check(
 
         print_check(report)
     if output_format is not CheckFormat.TEXT:
-        rendered: str = getattr(ci_formats, RENDERERS[output_format])(report)
+        renderers = {
+            CheckFormat.JSON: ci_formats.to_json,
+            CheckFormat.JUNIT: ci_formats.to_junit,
+            CheckFormat.GITHUB: ci_formats.to_github,
+            CheckFormat.MARKDOWN: ci_formats.to_markdown,
+        }
+        rendered = renderers[output_format](report)
         if output is None:
             typer.echo(rendered, nl=False)
         else:
