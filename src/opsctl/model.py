@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from enum import Enum
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -201,6 +202,13 @@ class Framework(_Strict):
         for phase in self.phases:
             for item in phase.items:
                 yield phase, item
+
+    @cached_property
+    def required_keys(self) -> frozenset[str]:
+        """The ``phase/item`` keys of every required item (computed once per definition)."""
+        return frozenset(
+            f"{phase.id}/{item.id}" for phase, item in self.iter_items() if item.required
+        )
 
     def item_count(self) -> int:
         """How many checklist items the framework has in all."""

@@ -362,10 +362,10 @@ def describe_gate(report: GateReport) -> str:
 
 def progress(document: RunHeader, framework: Framework, today: dt.date) -> tuple[int, int]:
     """(complete, total) over every required item of the run."""
-    total = complete = 0
-    for phase, item in framework.iter_items():
-        if not item.required:
-            continue
-        total += 1
-        complete += item_complete(state_of(document, phase, item), today)[0]
-    return complete, total
+    required = framework.required_keys
+    complete = sum(
+        1
+        for key, state in document.items.items()
+        if key in required and item_complete(state, today)[0]
+    )
+    return complete, len(required)

@@ -39,7 +39,7 @@ class RunStore:
         self.workspace = workspace
         self.runs_dir = workspace.runs_dir
         self.definitions_dir = workspace.dir / "definitions"
-        self._definitions: dict[str, Framework] = {}
+        self._definitions: dict[str, Framework | StoreError] = {}
 
     def path(self, run_id: str) -> Path:
         """The file of a run."""
@@ -145,13 +145,20 @@ class RunStore:
 
     def definition(self, digest: str) -> Framework:
         """The definition a run is pinned to."""
-        if digest in self._definitions:
-            return self._definitions[digest]
+        known = self._definitions.get(digest)
+        if isinstance(known, StoreError):
+            raise known
+        if known is not None:
+            return known
         path = self._definition_path(digest)
-        document = upgrade(read_json(path), path, DEFINITION_SCHEMA, {})
-        framework = parse_model(Framework, document.get("framework", {}), path)
-        if definition_digest(framework) != digest:
-            raise StoreError(f"{path}: content does not match its digest {digest}")
+        try:
+            document = upgrade(read_json(path), path, DEFINITION_SCHEMA, {})
+            framework = parse_model(Framework, document.get("framework", {}), path)
+            if definition_digest(framework) != digest:
+                raise StoreError(f"{path}: content does not match its digest {digest}")
+        except StoreError as exc:
+            self._definitions[digest] = exc
+            raise
         self._definitions[digest] = framework
         return framework
 

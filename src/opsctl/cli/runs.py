@@ -124,8 +124,8 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
                 ]
             )
         print_columns(["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"], lines)
-    for error in errors:
-        err_console().print(f"opsctl: error: {error}", markup=False)
+    for message in dict.fromkeys(str(error) for error in errors):
+        err_console().print(f"opsctl: error: {message}", markup=False)
     if errors:
         raise typer.Exit(StoreError.exit_code)
 
