@@ -47,3 +47,23 @@ def opsctl_subprocess(
         timeout=timeout,
         check=False,
     )
+
+
+class CliCaller:
+    """Calls opsctl in-process as one person or another, in a workspace at ``root``."""
+
+    def __init__(
+        self, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.root = root
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, *args: str, user: str = "pm@example.com") -> tuple[int, str, str]:
+        self.monkeypatch.setenv("OPSCTL_USER", user)
+        return run_main(list(args), self.capsys)
+
+    def ok(self, *args: str, user: str = "pm@example.com") -> str:
+        code, out, err = self(*args, user=user)
+        assert code == 0, (args, out, err)
+        return out

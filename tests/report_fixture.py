@@ -38,6 +38,7 @@ from pathlib import Path
 
 from opsctl.approvals import approve, holders
 from opsctl.catalog import Catalog, load_catalog
+from opsctl.demo import DEV, DIRECTOR, OPS, PM, QA, ROSTER
 from opsctl.documents import ItemStatus, RunDocument
 from opsctl.metrics import MetricsStore, record_reading
 from opsctl.model import Framework, Metric
@@ -51,20 +52,6 @@ from opsctl.workspace import Person, Workspace, init_workspace
 MONTH = "2026-11"
 QUARTER = "2026-Q4"
 
-PM, DIRECTOR, OPS, QA, DEV = (
-    "pm@example.com",
-    "director@example.com",
-    "ops@example.com",
-    "qa@example.com",
-    "dev@example.com",
-)
-ROSTER = """people:
-  - {email: director@example.com, name: Dana Director, roles: [product-director]}
-  - {email: pm@example.com, name: Priya PM, roles: [product-manager]}
-  - {email: ops@example.com, name: Omar Ops, roles: [operations]}
-  - {email: qa@example.com, name: Quinn QA, roles: [qa]}
-  - {email: dev@example.com, name: Devi Dev, roles: [development]}
-"""
 
 # KPI -> (baseline for 2026-01, {period: value}).
 READINGS: dict[str, tuple[float, dict[str, float]]] = {

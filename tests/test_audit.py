@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import run_main
+from helpers import CliCaller
 from opsctl import audit
 from opsctl.approvals import approve
 from opsctl.documents import ItemStatus, RunDocument, chain_history, upgrade_run_1_to_2
@@ -50,23 +50,7 @@ def at(hour: int, minute: int = 0) -> dt.datetime:
 # Real files through the CLI.
 
 
-class Workspace:
-    def __init__(
-        self, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        self.root = root
-        self.capsys = capsys
-        self.monkeypatch = monkeypatch
-
-    def __call__(self, *args: str, user: str = "pm@example.com") -> tuple[int, str, str]:
-        self.monkeypatch.setenv("OPSCTL_USER", user)
-        return run_main(list(args), self.capsys)
-
-    def ok(self, *args: str, user: str = "pm@example.com") -> str:
-        code, out, err = self(*args, user=user)
-        assert code == 0, (args, out, err)
-        return out
-
+class Workspace(CliCaller):
     def path(self, run_id: str = "rel-1") -> Path:
         return self.root / ".opsctl" / "runs" / f"{run_id}.json"
 

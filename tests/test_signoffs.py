@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import run_main
+from helpers import CliCaller
 from opsctl.approvals import phase_digest
 from opsctl.documents import RunDocument
 from opsctl.model import Framework
@@ -53,25 +53,14 @@ ROSTER = {
 }
 
 
-class Opsctl:
+class Opsctl(CliCaller):
     """Calls opsctl in-process as one person or another, against run rel-1."""
 
     def __init__(
         self, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        self.root = root
-        self.capsys = capsys
-        self.monkeypatch = monkeypatch
+        super().__init__(root, capsys, monkeypatch)
         self.run_file = root / ".opsctl" / "runs" / "rel-1.json"
-
-    def __call__(self, *args: str, user: str = "pm@example.com") -> tuple[int, str, str]:
-        self.monkeypatch.setenv("OPSCTL_USER", user)
-        return run_main(list(args), self.capsys)
-
-    def ok(self, *args: str, user: str = "pm@example.com") -> str:
-        code, out, err = self(*args, user=user)
-        assert code == 0, (args, out, err)
-        return out
 
     def refused(self, code: int, *args: str, user: str = "pm@example.com") -> str:
         """Run a command that must fail with ``code`` and leave the run file as it was."""

@@ -19,9 +19,9 @@ import yaml
 from pydantic_core import ErrorDetails
 
 from opsctl.errors import Diagnostic
+from opsctl.fastyaml import SAFE_LOADER as _BaseLoader
 from opsctl.model import Check, Loc
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _TOKEN = re.compile(r"[^\s,\[\]{}]+")
 _STR_TAG = "tag:yaml.org,2002:str"

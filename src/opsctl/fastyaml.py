@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it, else the pure-Python one."""
 _Parser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}

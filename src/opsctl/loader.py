@@ -25,7 +25,7 @@ from opsctl.diagnostics import (
     yaml_diagnostic,
 )
 from opsctl.errors import DefinitionError, Diagnostic
-from opsctl.fastyaml import fast_load
+from opsctl.fastyaml import SAFE_LOADER, fast_load
 from opsctl.model import BUILTIN_ROLES, Framework, reference_errors
 
 __all__ = [
@@ -43,7 +43,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 """Aliases may not expand a file past this many nodes (defeats "billion laughs")."""
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = SAFE_LOADER
 _BYTE_OFFSETS = _BaseLoader is not yaml.SafeLoader
 """libyaml reports reader errors at UTF-8 byte offsets, PyYAML at character offsets."""
 
