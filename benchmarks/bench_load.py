@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from opsctl.catalog import framework_files, load_files
+from opsctl.definitions.catalog import framework_files, load_files
 
 
 def generate(folder: Path, files: int, items: int) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 from _util import median_seconds, opsctl_argv, peak_rss_mib
 from bench_store import build
 
-from opsctl.catalog import load_catalog
-from opsctl.metrics import MetricsStore, record_reading
-from opsctl.periods import month, trailing_months
-from opsctl.workspace import Workspace
+from opsctl.definitions.catalog import load_catalog
+from opsctl.review.periods import month, trailing_months
+from opsctl.store.metrics import MetricsStore, record_reading
+from opsctl.store.workspace import Workspace
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
 

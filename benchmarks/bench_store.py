@@ -19,11 +19,11 @@ from pathlib import Path
 import yaml
 from _util import interleaved_medians, median_seconds, opsctl_argv, peak_rss_mib
 
-from opsctl.documents import ItemStatus
-from opsctl.runs import new_run, set_item
-from opsctl.runstore import RunStore
-from opsctl.store import save_model
-from opsctl.workspace import init_workspace
+from opsctl.engine.runs import new_run, set_item
+from opsctl.store.documents import ItemStatus
+from opsctl.store.files import save_model
+from opsctl.store.runs import RunStore
+from opsctl.store.workspace import init_workspace
 
 PHASES, ITEMS_PER_PHASE, EVENTS_PER_RUN = 4, 15, 100
 START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -53,7 +53,7 @@ def framework_yaml() -> str:
 def build(root: Path, runs: int) -> None:
     workspace = init_workspace(root)
     (workspace.frameworks_dir / "bench.yaml").write_text(framework_yaml())
-    from opsctl.catalog import load_catalog
+    from opsctl.definitions.catalog import load_catalog
 
     framework = load_catalog(workspace.frameworks_dir).get("bench").framework
     store = RunStore(workspace)

@@ -36,18 +36,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsctl.approvals import approve, holders
-from opsctl.catalog import Catalog, load_catalog
-from opsctl.demo import DEV, DIRECTOR, OPS, PM, QA, ROSTER
-from opsctl.documents import ItemStatus, RunDocument
-from opsctl.metrics import MetricsStore, record_reading
-from opsctl.model import Framework, Metric
-from opsctl.periods import Period, month, quarter
-from opsctl.report_context import ReportContext, build_context
-from opsctl.reporting import workspace_report
-from opsctl.runs import GateRefused, advance, item_complete, item_key, new_run, set_item, state_of
-from opsctl.runstore import RunStore
-from opsctl.workspace import Person, Workspace, init_workspace
+from opsctl.actions.demo import DEV, DIRECTOR, OPS, PM, QA, ROSTER
+from opsctl.definitions.catalog import Catalog, load_catalog
+from opsctl.definitions.model import Framework, Metric
+from opsctl.engine.approvals import approve, holders
+from opsctl.engine.runs import (
+    GateRefused,
+    advance,
+    item_complete,
+    item_key,
+    new_run,
+    set_item,
+    state_of,
+)
+from opsctl.review.context import ReportContext, build_context
+from opsctl.review.periods import Period, month, quarter
+from opsctl.review.render import workspace_report
+from opsctl.store.documents import ItemStatus, RunDocument
+from opsctl.store.metrics import MetricsStore, record_reading
+from opsctl.store.runs import RunStore
+from opsctl.store.workspace import Person, Workspace, init_workspace
 
 MONTH = "2026-11"
 QUARTER = "2026-Q4"

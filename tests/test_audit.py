@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from helpers import CliCaller
-from opsctl import audit
-from opsctl.approvals import approve
-from opsctl.documents import ItemStatus, RunDocument, chain_history, upgrade_run_1_to_2
-from opsctl.model import Framework
-from opsctl.runs import advance, new_run, set_item
-from opsctl.store import dumps
-from opsctl.workspace import Person
+from opsctl.definitions.model import Framework
+from opsctl.engine import history as audit
+from opsctl.engine.approvals import approve
+from opsctl.engine.runs import advance, new_run, set_item
+from opsctl.store.documents import ItemStatus, RunDocument, chain_history, upgrade_run_1_to_2
+from opsctl.store.files import dumps
+from opsctl.store.workspace import Person
 
 FRAMEWORK = """\
 id: audited

@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from opsctl.automation import (
+from opsctl.definitions.model import CommandCheck, Direction, FileCheck, Framework, MetricCheck
+from opsctl.engine.runs import new_run, set_item
+from opsctl.gate.automated import (
     AUTOMATED_ACTOR,
     Outcome,
     pending_checks,
     record_passes,
     run_check,
 )
-from opsctl.documents import ItemStatus
-from opsctl.model import CommandCheck, Direction, FileCheck, Framework, MetricCheck
-from opsctl.runs import new_run, set_item
+from opsctl.store.documents import ItemStatus
 
 PY = sys.executable
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone.utc)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from opsctl.catalog import data_dir, framework_files, load_catalog
-from opsctl.model import Framework
+from opsctl.definitions.catalog import data_dir, framework_files, load_catalog
+from opsctl.definitions.model import Framework
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_CLAUSES = (REPO / "tests" / "seed_clauses.txt").read_text(encoding="utf-8").splitlines()

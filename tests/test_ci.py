@@ -10,14 +10,21 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from markdown_it import MarkdownIt
 
-from opsctl import ci_formats
-from opsctl.approvals import approve
-from opsctl.ci import ApprovalResult, CheckReport, ItemResult, Result, check_run, select_phases
-from opsctl.documents import ItemStatus, RunDocument
+from opsctl.definitions.model import Framework
+from opsctl.engine.approvals import approve
+from opsctl.engine.runs import advance, new_run, set_item
 from opsctl.errors import UsageError
-from opsctl.model import Framework
-from opsctl.runs import advance, new_run, set_item
-from opsctl.workspace import Person
+from opsctl.gate import formats as ci_formats
+from opsctl.gate.check import (
+    ApprovalResult,
+    CheckReport,
+    ItemResult,
+    Result,
+    check_run,
+    select_phases,
+)
+from opsctl.store.documents import ItemStatus, RunDocument
+from opsctl.store.workspace import Person
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone.utc)
 TODAY = AT.date()

@@ -9,7 +9,7 @@ import pytest
 
 import report_fixture as fx
 from helpers import opsctl_subprocess, run_main
-from opsctl.workspace import Workspace
+from opsctl.store.workspace import Workspace
 
 NOW = "2026-12-05T10:00:00Z"
 

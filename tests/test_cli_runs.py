@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from helpers import REPO, opsctl_subprocess, run_main
 from opsctl.cli.main import app
-from opsctl.documents import RUN_SCHEMA
+from opsctl.store.documents import RUN_SCHEMA
 
 MINI = """\
 id: mini

@@ -20,10 +20,10 @@ import pytest
 from typer.testing import CliRunner
 
 import opsctl
-from opsctl.catalog import data_dir, framework_files, load_catalog
 from opsctl.cli.main import app, main
+from opsctl.definitions.catalog import data_dir, framework_files, load_catalog
+from opsctl.definitions.loader import load_framework
 from opsctl.errors import DefinitionError, UsageError
-from opsctl.loader import load_framework
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"

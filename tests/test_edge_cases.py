@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from helpers import run_main
-from opsctl.catalog import load_catalog
+from opsctl.definitions.catalog import load_catalog
+from opsctl.engine.runs import new_run
 from opsctl.errors import UsageError
-from opsctl.gitmerge import Irreconcilable, merge_runs
-from opsctl.periods import month, quarter
-from opsctl.runs import new_run
+from opsctl.git.merge import Irreconcilable, merge_runs
+from opsctl.review.periods import month, quarter
 
 AT = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
 

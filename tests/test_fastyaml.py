@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opsctl.fastyaml import fast_load
+from opsctl.definitions.fastyaml import fast_load
 
 REPO = Path(__file__).resolve().parents[1]
 

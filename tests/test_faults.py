@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from helpers import run_main
-from opsctl.documents import ItemStatus, RunDocument
-from opsctl.runstore import RunStore
-from opsctl.workspace import Workspace
+from opsctl.store.documents import ItemStatus, RunDocument
+from opsctl.store.runs import RunStore
+from opsctl.store.workspace import Workspace
 
 
 def big_framework(items: int) -> str:
@@ -61,10 +61,10 @@ WORKER = """
     import sys, time
     from pathlib import Path
     from opsctl import clock
-    from opsctl.documents import ItemStatus
-    from opsctl.runs import set_item
-    from opsctl.runstore import RunStore
-    from opsctl.workspace import Workspace
+    from opsctl.store.documents import ItemStatus
+    from opsctl.engine.runs import set_item
+    from opsctl.store.runs import RunStore
+    from opsctl.store.workspace import Workspace
 
     root, run_id, worker, first, count, go = sys.argv[1:]
     store = RunStore(Workspace(Path(root)))
@@ -119,10 +119,10 @@ TOGGLER = """
     import random, sys
     from pathlib import Path
     from opsctl import clock
-    from opsctl.documents import ItemStatus
-    from opsctl.runs import set_item
-    from opsctl.runstore import RunStore
-    from opsctl.workspace import Workspace
+    from opsctl.store.documents import ItemStatus
+    from opsctl.engine.runs import set_item
+    from opsctl.store.runs import RunStore
+    from opsctl.store.workspace import Workspace
 
     root, run_id, items, seed = sys.argv[1:]
     store = RunStore(Workspace(Path(root)))
@@ -200,7 +200,7 @@ def test_writer_killed_mid_write_never_leaves_a_broken_file(
     # The lock of a killed writer does not block the next one.
     with store.update("w") as document:
         from opsctl import clock
-        from opsctl.runs import set_item
+        from opsctl.engine.runs import set_item
 
         key = "all/item-0"
         status = ItemStatus.OPEN if key in document.items else ItemStatus.DONE

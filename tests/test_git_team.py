@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from helpers import opsctl_subprocess, run_main
-from opsctl import audit
-from opsctl.documents import RunDocument
+from opsctl.engine import history as audit
+from opsctl.store.documents import RunDocument
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not on PATH")
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opsctl import audit
-from opsctl.approvals import approve
-from opsctl.documents import ItemStatus, RunDocument
-from opsctl.gitmerge import (
+from opsctl.definitions.model import Framework
+from opsctl.engine import history as audit
+from opsctl.engine.approvals import approve
+from opsctl.engine.runs import advance, gate_report, new_run, set_item
+from opsctl.git.merge import (
     MERGE_ACTOR,
     Irreconcilable,
     merge_file,
@@ -20,12 +21,11 @@ from opsctl.gitmerge import (
     merge_reviews,
     merge_runs,
 )
-from opsctl.metrics import MetricsDocument, record_reading
-from opsctl.model import Framework
-from opsctl.reviews import ReportRecord, ReviewsDocument, record_report
-from opsctl.runs import advance, gate_report, new_run, set_item
-from opsctl.store import dumps, next_head, save_model
-from opsctl.workspace import Person
+from opsctl.store.documents import ItemStatus, RunDocument
+from opsctl.store.files import dumps, next_head, save_model
+from opsctl.store.metrics import MetricsDocument, record_reading
+from opsctl.store.reviews import ReportRecord, ReviewsDocument, record_report
+from opsctl.store.workspace import Person
 
 FRAMEWORK = """\
 id: signed

@@ -7,9 +7,11 @@ import math
 
 import pytest
 
+from opsctl.definitions.model import Direction, Metric
 from opsctl.errors import UsageError
-from opsctl.kpi import TARGET_HORIZON_MONTHS, KpiStatus, improvement, judge
-from opsctl.metrics import (
+from opsctl.review.kpi import TARGET_HORIZON_MONTHS, KpiStatus, improvement, judge
+from opsctl.review.periods import containing, last_complete, month, quarter, trailing_months
+from opsctl.store.metrics import (
     MetricRecord,
     MetricsDocument,
     Reading,
@@ -18,8 +20,6 @@ from opsctl.metrics import (
     period_of,
     record_reading,
 )
-from opsctl.model import Direction, Metric
-from opsctl.periods import containing, last_complete, month, quarter, trailing_months
 
 AT = dt.datetime(2026, 11, 5, 9, tzinfo=dt.timezone.utc)
 OPS = "ops@example.com"

@@ -65,7 +65,7 @@ def test_installed_opsctl_uses_its_own_data_outside_the_source_tree(
         installed,
         tmp_path,
         "-c",
-        "import opsctl, opsctl.catalog as c; "
+        "import opsctl, opsctl.definitions.catalog as c; "
         "print(opsctl.__file__); print(c.data_dir('frameworks'))",
     )
     module, frameworks = probe.stdout.split()

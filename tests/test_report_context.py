@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 import report_fixture as fx
-from opsctl.documents import ItemStatus
-from opsctl.metrics import MetricsDocument
-from opsctl.periods import month
-from opsctl.report_context import ReportContext, build_context
-from opsctl.runs import new_run, set_item
-from opsctl.runstore import RunStore
-from opsctl.workspace import Workspace
+from opsctl.engine.runs import new_run, set_item
+from opsctl.review.context import ReportContext, build_context
+from opsctl.review.periods import month
+from opsctl.store.documents import ItemStatus
+from opsctl.store.metrics import MetricsDocument
+from opsctl.store.runs import RunStore
+from opsctl.store.workspace import Workspace
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ from markdown_it.token import Token
 
 import report_fixture as fx
 from helpers import run_main
-from opsctl.markdown import cell
-from opsctl.workspace import Workspace
+from opsctl.store.workspace import Workspace
+from opsctl.text import cell
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 REPORTS = {

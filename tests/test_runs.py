@@ -7,12 +7,9 @@ from typing import Any
 
 import pytest
 
-from opsctl.approvals import approve
-from opsctl.documents import ItemStatus, RunStatus
-from opsctl.errors import CheckFailed, UsageError
-from opsctl.model import Framework
-from opsctl.rebase import rebase_run
-from opsctl.runs import (
+from opsctl.definitions.model import Framework
+from opsctl.engine.approvals import approve
+from opsctl.engine.runs import (
     advance,
     definition_digest,
     gate_report,
@@ -23,8 +20,11 @@ from opsctl.runs import (
     slugify,
     validate_run_id,
 )
-from opsctl.views import run_status
-from opsctl.workspace import Person
+from opsctl.engine.upgrade import rebase_run
+from opsctl.engine.views import run_status
+from opsctl.errors import CheckFailed, UsageError
+from opsctl.store.documents import ItemStatus, RunStatus
+from opsctl.store.workspace import Person
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone.utc)
 TODAY = AT.date()

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from helpers import CliCaller
-from opsctl.approvals import phase_digest
-from opsctl.documents import RunDocument
-from opsctl.model import Framework
+from opsctl.definitions.model import Framework
+from opsctl.engine.approvals import phase_digest
+from opsctl.store.documents import RunDocument
 
 FRAMEWORK = """\
 id: signed

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from opsctl import store
 from opsctl.errors import EXIT_USAGE, StoreError
-from opsctl.store import atomic_write, dumps, lock_path, locked, read_json, upgrade
+from opsctl.store import files as store
+from opsctl.store.files import atomic_write, dumps, lock_path, locked, read_json, upgrade
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -214,7 +214,7 @@ _COUNTER_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from opsctl.store import locked
+    from opsctl.store.files import locked
     path = Path(sys.argv[1])
     for _ in range(int(sys.argv[2])):
         with locked(path):

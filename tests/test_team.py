@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from helpers import opsctl_subprocess, run_main
-from opsctl.workspace import init_workspace
+from opsctl.store.workspace import init_workspace
 
 CONFIG = """\
 # Checkout squad's workspace. Keep this comment.

@@ -26,7 +26,7 @@ def verify(
 
     Example: opsctl audit verify rel-2-4
     """
-    from opsctl.audit import verify as verify_run
+    from opsctl.engine.history import verify as verify_run
 
     store = state.store()
     ids = [run_id] if run_id else store.ids()

@@ -10,8 +10,8 @@ from opsctl.cli import state
 from opsctl.cli.output import console
 
 if TYPE_CHECKING:
-    from opsctl.documents import RunDocument
-    from opsctl.model import Direction
+    from opsctl.definitions.model import Direction
+    from opsctl.store.documents import RunDocument
 
 T = TypeVar("T")
 
@@ -26,7 +26,7 @@ def _progress(checks: list[T]) -> Iterable[T]:
 
 def latest_reading(metric_id: str) -> tuple[float, Direction] | None:
     """The latest reading of a KPI and its direction, for metric checks."""
-    from opsctl.metrics import MetricsStore
+    from opsctl.store.metrics import MetricsStore
 
     definitions = state.catalog().metrics()
     record = MetricsStore(state.workspace()).load().metrics.get(metric_id)
@@ -40,8 +40,14 @@ def run_automated_checks(
     documents: list[RunDocument], which: str
 ) -> tuple[list[RunDocument], dict[tuple[str, str], str]]:
     """Run every pending check; record passes; return fresh runs and failure messages."""
-    from opsctl.automation import Outcome, PendingCheck, pending_checks, record_passes, run_check
-    from opsctl.ci import select_phases
+    from opsctl.gate.automated import (
+        Outcome,
+        PendingCheck,
+        pending_checks,
+        record_passes,
+        run_check,
+    )
+    from opsctl.gate.check import select_phases
 
     store = state.store()
     root = state.workspace().root

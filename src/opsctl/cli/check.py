@@ -15,7 +15,7 @@ from opsctl.cli.output import FormatOption, OutputFormat, emit_json, err_console
 from opsctl.errors import EXIT_FAILED, UsageError
 
 if TYPE_CHECKING:
-    from opsctl.documents import RunDocument
+    from opsctl.store.documents import RunDocument
 
 
 class CheckFormat(str, Enum):
@@ -42,7 +42,7 @@ def _writable(output: Path) -> None:
 
 
 def _runs_to_check(run_id: str | None, all_runs: bool) -> list[RunDocument]:
-    from opsctl.documents import RunStatus
+    from opsctl.store.documents import RunStatus
 
     store = state.store()
     if all_runs == (run_id is not None):
@@ -77,8 +77,8 @@ def check(
 
     Example: opsctl check --all --phase all --format junit --output opsctl.xml
     """
-    from opsctl import ci_formats
-    from opsctl.ci import CheckReport, check_run, select_phases
+    from opsctl.gate import formats as ci_formats
+    from opsctl.gate.check import CheckReport, check_run, select_phases
 
     if output is not None:
         if output_format is CheckFormat.TEXT:
@@ -140,8 +140,8 @@ def waivers(
 
     Example: opsctl waivers --format json
     """
-    from opsctl.documents import ItemStatus
-    from opsctl.runs import item_key
+    from opsctl.engine.runs import item_key
+    from opsctl.store.documents import ItemStatus
 
     store = state.store()
     today = clock.today()

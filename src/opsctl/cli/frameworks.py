@@ -10,7 +10,7 @@ from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, pr
 from opsctl.cli.state import catalog
 
 if TYPE_CHECKING:
-    from opsctl.model import Framework
+    from opsctl.definitions.model import Framework
 
 app = typer.Typer(
     no_args_is_help=True,

@@ -26,7 +26,7 @@ def setup() -> None:
 
     Example: opsctl git setup
     """
-    from opsctl.gitsetup import setup_git
+    from opsctl.git.setup import setup_git
 
     found = state.workspace_or_none()
     for line in setup_git(found.root if found else Path.cwd()):
@@ -46,9 +46,9 @@ def merge_file(
 
     Example: git config merge.opsctl.driver "opsctl merge-file %O %A %B %P"
     """
-    from opsctl.gitmerge import Irreconcilable
-    from opsctl.gitmerge import merge_file as merge_documents
-    from opsctl.store import atomic_write, dumps
+    from opsctl.git.merge import Irreconcilable
+    from opsctl.git.merge import merge_file as merge_documents
+    from opsctl.store.files import atomic_write, dumps
 
     name = shown or str(ours)
     try:
@@ -91,9 +91,9 @@ def sync_check() -> None:
 
     Example: opsctl sync-check
     """
-    from opsctl.audit import verify
-    from opsctl.metrics import MetricsStore
-    from opsctl.reviews import ReviewStore
+    from opsctl.engine.history import verify
+    from opsctl.store.metrics import MetricsStore
+    from opsctl.store.reviews import ReviewStore
 
     problems: list[str] = []
     store = state.store()

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from opsctl import clock
+from opsctl.actions.identity import current_actor
 from opsctl.cli import state
 from opsctl.cli.output import say
-from opsctl.identity import current_actor
 
 if TYPE_CHECKING:
-    from opsctl.documents import ItemStatus
+    from opsctl.store.documents import ItemStatus
 
 RunArg = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs).")
 ItemArg = typer.Argument(
@@ -22,7 +22,7 @@ ReasonOption = typer.Option(None, "--reason", "-r", help="Why (required).")
 
 
 def _set(run_id: str, ref: str, status: ItemStatus, **fields: object) -> None:
-    from opsctl.runs import item_key, set_item
+    from opsctl.engine.runs import item_key, set_item
 
     store = state.store()
     with store.update(run_id) as document:
@@ -52,7 +52,7 @@ def done(
 
     Example: opsctl done rel-2-4 planning/stakeholders-aligned --evidence https://wiki/rel-2-4
     """
-    from opsctl.documents import ItemStatus
+    from opsctl.store.documents import ItemStatus
 
     _set(run_id, item, ItemStatus.DONE, evidence=evidence, note=note)
 
@@ -69,7 +69,7 @@ def skip(
 
     Example: opsctl skip rel-2-4 innovation/market-validated --reason "internal only"
     """
-    from opsctl.documents import ItemStatus
+    from opsctl.store.documents import ItemStatus
 
     expiry = clock.parse_date(expires, "--expires") if expires else None
     _set(run_id, item, ItemStatus.SKIPPED, reason=reason, expires=expiry)
@@ -80,7 +80,7 @@ def block(run_id: str = RunArg, item: str = ItemArg, reason: str | None = Reason
 
     Example: opsctl block rel-2-4 coordination/testing-complete --reason "staging down"
     """
-    from opsctl.documents import ItemStatus
+    from opsctl.store.documents import ItemStatus
 
     _set(run_id, item, ItemStatus.BLOCKED, reason=reason)
 
@@ -90,7 +90,7 @@ def reopen(run_id: str = RunArg, item: str = ItemArg) -> None:
 
     Example: opsctl reopen rel-2-4 planning/stakeholders-aligned
     """
-    from opsctl.documents import ItemStatus
+    from opsctl.store.documents import ItemStatus
 
     _set(run_id, item, ItemStatus.OPEN)
 
@@ -100,8 +100,8 @@ def advance(run_id: str = RunArg) -> None:
 
     Example: opsctl advance rel-2-4
     """
-    from opsctl.runs import GateRefused
-    from opsctl.runs import advance as advance_run
+    from opsctl.engine.runs import GateRefused
+    from opsctl.engine.runs import advance as advance_run
 
     store = state.store()
     refused: GateRefused | None = None
@@ -129,7 +129,7 @@ def approve(
 
     Example: opsctl approve rel-2-4 --comment "go for release"
     """
-    from opsctl.approvals import approve as approve_gate
+    from opsctl.engine.approvals import approve as approve_gate
 
     store = state.store()
     people = state.workspace().config().people
@@ -158,7 +158,7 @@ def revoke(
 
     Example: opsctl revoke rel-2-4 --phase execution --reason "rollback plan changed"
     """
-    from opsctl.approvals import revoke as revoke_approvals
+    from opsctl.engine.approvals import revoke as revoke_approvals
 
     store = state.store()
     with store.update(run_id) as document:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from opsctl import clock
+from opsctl.actions.identity import current_actor
 from opsctl.cli import state
 from opsctl.cli.output import (
     FormatOption,
@@ -18,11 +19,10 @@ from opsctl.cli.output import (
     say,
 )
 from opsctl.errors import UsageError
-from opsctl.identity import current_actor
 
 if TYPE_CHECKING:
-    from opsctl.kpi import KpiView
-    from opsctl.model import Metric
+    from opsctl.definitions.model import Metric
+    from opsctl.review.kpi import KpiView
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -73,8 +73,8 @@ def list_metrics(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl metric list --format json
     """
-    from opsctl.kpi import judge
-    from opsctl.metrics import MetricsStore
+    from opsctl.review.kpi import judge
+    from opsctl.store.metrics import MetricsStore
 
     readings = MetricsStore(state.workspace()).load()
     views = [
@@ -104,7 +104,7 @@ def list_metrics(output_format: OutputFormat = FormatOption) -> None:
 def _record(
     metric_id: str, value: float, period: str | None, note: str | None, baseline: bool
 ) -> None:
-    from opsctl.metrics import MetricsStore, parse_period, period_of, record_reading
+    from opsctl.store.metrics import MetricsStore, parse_period, period_of, record_reading
 
     metric, _ = _metric(metric_id)
     month = parse_period(period) if period else period_of(clock.today())
@@ -160,8 +160,8 @@ def show(metric_id: str = MetricArg, output_format: OutputFormat = FormatOption)
 
     Example: opsctl metric show development-efficiency
     """
-    from opsctl.kpi import judge
-    from opsctl.metrics import MetricsStore
+    from opsctl.review.kpi import judge
+    from opsctl.store.metrics import MetricsStore
 
     metric, framework = _metric(metric_id)
     record = MetricsStore(state.workspace()).load().metrics.get(metric.id)

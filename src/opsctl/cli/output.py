@@ -73,7 +73,7 @@ def say(message: object) -> None:
 
 def emit_json(kind: str, payload: dict[str, Any]) -> None:
     """Print a versioned JSON document: ``{"kind": ..., "version": 1, ...}``."""
-    from opsctl.store import dumps
+    from opsctl.store.files import dumps
 
     sys.stdout.write(dumps({"kind": kind, "version": JSON_VERSION, **payload}))
 

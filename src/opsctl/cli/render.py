@@ -9,7 +9,7 @@ from opsctl.cli.output import console, safe
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from opsctl.ci import CheckReport
+    from opsctl.gate.check import CheckReport
 
 MARKS = {
     "done": "[green]✔ done[/]",
@@ -111,8 +111,8 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
 
 def print_check(report: CheckReport) -> None:
     """Print a check report for people: verdict per run and phase, then what is missing."""
-    from opsctl.ci import ItemResult, Result
-    from opsctl.ci_formats import failure_message
+    from opsctl.gate.check import ItemResult, Result
+    from opsctl.gate.formats import failure_message
 
     out = console()
     for run in report.runs:

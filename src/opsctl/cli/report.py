@@ -11,7 +11,7 @@ from opsctl import clock
 from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
 from opsctl.errors import EXIT_FAILED
-from opsctl.periods import Period, last_complete, month, quarter
+from opsctl.review.periods import Period, last_complete, month, quarter
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -31,9 +31,9 @@ StampOption = typer.Option(
 
 
 def _emit(kind: str, period: Period, output: Path | None, stamp: bool) -> None:
-    from opsctl.identity import current_actor
-    from opsctl.reporting import workspace_report
-    from opsctl.reviews import save_report
+    from opsctl.actions.identity import current_actor
+    from opsctl.review.render import workspace_report
+    from opsctl.store.reviews import save_report
 
     stamped = clock.now().strftime("%Y-%m-%d %H:%M UTC") if stamp else ""
     text = workspace_report(state.workspace(), state.catalog(), kind, period, stamped)
@@ -77,7 +77,7 @@ def quarterly(
 
 
 def _first_activity() -> dt.date | None:
-    from opsctl.metrics import MetricsStore
+    from opsctl.store.metrics import MetricsStore
 
     store = state.store()
     headers, _ = store.headers()
@@ -101,7 +101,7 @@ def due(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl review due
     """
-    from opsctl.reviews import ReviewStore, due_reviews
+    from opsctl.store.reviews import ReviewStore, due_reviews
 
     cadences = {
         review.cadence.value
@@ -156,7 +156,7 @@ def demo(
 
     Example: opsctl demo /tmp/opsctl-demo
     """
-    from opsctl.demo import build_demo
+    from opsctl.actions.demo import build_demo
 
     result = build_demo(path, state.catalog(), clock.today())
     say(f"built a demo workspace in {result.workspace.root}")

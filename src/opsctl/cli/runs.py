@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from opsctl import clock
+from opsctl.actions.identity import current_actor
 from opsctl.cli import state
 from opsctl.cli.output import (
     FormatOption,
@@ -19,7 +20,6 @@ from opsctl.cli.output import (
     say,
 )
 from opsctl.errors import StoreError, UsageError
-from opsctl.identity import current_actor
 
 
 def init(
@@ -36,10 +36,10 @@ def init(
 
     Example: opsctl init --team "Checkout squad"
     """
-    from opsctl.workspace import init_workspace
+    from opsctl.store.workspace import init_workspace
 
     if git:
-        from opsctl.gitsetup import repository_root, setup_git
+        from opsctl.git.setup import repository_root, setup_git
 
         repository_root(path)
     workspace = init_workspace(path, team)
@@ -62,7 +62,7 @@ def start(
 
     Example: opsctl start release-management --title "Release 2.4" --due 2026-12-15
     """
-    from opsctl.runs import new_run, slugify
+    from opsctl.engine.runs import new_run, slugify
 
     store = state.store()
     framework = state.catalog().get(framework_id).framework
@@ -94,7 +94,7 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl runs --format json
     """
-    from opsctl.views import run_summary
+    from opsctl.engine.views import run_summary
 
     store = state.store()
     documents, errors = store.headers()
@@ -140,7 +140,7 @@ def status(
     Example: opsctl status rel-2-4 --all
     """
     from opsctl.cli.render import print_status
-    from opsctl.views import run_status
+    from opsctl.engine.views import run_status
 
     store = state.store()
     document = store.load(run_id)
@@ -197,11 +197,11 @@ def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) ->
 
     Example: opsctl upgrade rel-2-4
     """
-    from opsctl.rebase import rebase_run
+    from opsctl.engine.upgrade import rebase_run
 
     store = state.store()
     with store.update(run_id) as document:
-        from opsctl.runs import require_active
+        from opsctl.engine.runs import require_active
 
         require_active(document)
         entry = state.catalog().entries.get(document.framework.id)

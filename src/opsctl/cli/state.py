@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from opsctl.errors import UsageError
 
 if TYPE_CHECKING:
-    from opsctl.catalog import Catalog
-    from opsctl.model import Framework
-    from opsctl.runstore import RunStore
-    from opsctl.workspace import Workspace
+    from opsctl.definitions.catalog import Catalog
+    from opsctl.definitions.model import Framework
+    from opsctl.store.runs import RunStore
+    from opsctl.store.workspace import Workspace
 
 DIRNAME = ".opsctl"
 
@@ -32,7 +32,7 @@ options = Options()
 @cache
 def workspace_or_none() -> Workspace | None:
     """The workspace in effect, if there is one."""
-    from opsctl.workspace import find_workspace
+    from opsctl.store.workspace import find_workspace
 
     return find_workspace(Path.cwd(), options.workspace)
 
@@ -52,7 +52,7 @@ def workspace() -> Workspace:
 def roles() -> tuple[str, ...]:
     """Every role known here: built-in plus the workspace's."""
     found = workspace_or_none()
-    from opsctl.model import BUILTIN_ROLES
+    from opsctl.definitions.model import BUILTIN_ROLES
 
     return found.config().all_roles() if found else BUILTIN_ROLES
 
@@ -60,7 +60,7 @@ def roles() -> tuple[str, ...]:
 @cache
 def catalog() -> Catalog:
     """Built-in frameworks and the workspace's own."""
-    from opsctl.catalog import load_catalog
+    from opsctl.definitions.catalog import load_catalog
 
     found = workspace_or_none()
     return load_catalog(found.frameworks_dir if found else None, roles())
@@ -77,14 +77,14 @@ def reset() -> None:
 @cache
 def store() -> RunStore:
     """The run store of the workspace in effect."""
-    from opsctl.runstore import RunStore
+    from opsctl.store.runs import RunStore
 
     return RunStore(workspace())
 
 
 def current_digest(framework_id: str) -> str | None:
     """The digest of a framework's current definition, if it still exists."""
-    from opsctl.runs import definition_digest
+    from opsctl.engine.runs import definition_digest
 
     entry = catalog().entries.get(framework_id)
     return definition_digest(entry.framework) if entry else None
@@ -92,9 +92,9 @@ def current_digest(framework_id: str) -> str | None:
 
 def guard_owner(framework: Framework, ref: str) -> None:
     """Refuse (exit 1) a change by someone not holding the item's owner role, if enforced."""
-    from opsctl.approvals import check_owner
-    from opsctl.identity import current_actor
-    from opsctl.runs import resolve_item
+    from opsctl.actions.identity import current_actor
+    from opsctl.engine.approvals import check_owner
+    from opsctl.engine.runs import resolve_item
 
     config = workspace().config()
     _, item = resolve_item(framework, ref)

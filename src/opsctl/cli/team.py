@@ -25,7 +25,7 @@ def add(
 
     Example: opsctl team add alice@example.com --role product-director --name "Alice"
     """
-    from opsctl.team import add_person
+    from opsctl.engine.team import add_person
 
     person = add_person(state.workspace(), email, roles, name)
     say(f"{person.email}: {', '.join(person.roles)}")

@@ -22,7 +22,7 @@ def validate(
 
     Example: opsctl validate .opsctl/frameworks/onboarding.yaml
     """
-    from opsctl.catalog import load_files
+    from opsctl.definitions.catalog import load_files
 
     if not files:
         count = len(catalog().entries)
@@ -39,7 +39,7 @@ def schema() -> None:
 
     Example: opsctl schema > framework.schema.json
     """
-    from opsctl.model import Framework
+    from opsctl.definitions.model import Framework
 
     document = Framework.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from opsctl import clock
+from opsctl.actions.identity import current_actor
 from opsctl.cli import state
 from opsctl.cli.output import console, safe
 from opsctl.errors import Interrupted, OpsctlError, UsageError
-from opsctl.identity import current_actor
 
 if TYPE_CHECKING:
-    from opsctl.model import Item, Phase
+    from opsctl.definitions.model import Item, Phase
 
 CHOICES = {"d": "done", "s": "skip", "b": "block", "l": "later", "q": "quit"}
 
@@ -100,7 +100,7 @@ def walk(
 
 
 def _walk_phases(run_id: str, prompter: Prompter) -> None:
-    from opsctl.runs import current_phase, item_complete, state_of
+    from opsctl.engine.runs import current_phase, item_complete, state_of
 
     store = state.store()
     while True:
@@ -132,7 +132,7 @@ def _walk_phases(run_id: str, prompter: Prompter) -> None:
 
 def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Prompter) -> bool:
     """Ask about one item; False when the user wants to stop."""
-    from opsctl.runs import item_key
+    from opsctl.engine.runs import item_key
 
     out = console()
     out.print(f"\n{safe(counter)} [bold]{safe(item.title)}[/] [dim]{item_key(phase, item)}[/]")
@@ -159,8 +159,8 @@ def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Pr
 
 
 def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompter) -> None:
-    from opsctl.documents import ItemStatus
-    from opsctl.runs import item_key, set_item
+    from opsctl.engine.runs import item_key, set_item
+    from opsctl.store.documents import ItemStatus
 
     fields: dict[str, object] = {}
     if choice == "done":
@@ -202,7 +202,7 @@ def _ask_expiry(prompter: Prompter) -> dt.date | None:
 
 def _ask_evidence(item: Item, prompter: Prompter) -> str:
     """Ask for evidence until it is of the kind the item asks for."""
-    from opsctl.runs import check_evidence
+    from opsctl.engine.runs import check_evidence
 
     while True:
         evidence = prompter.ask_required(f"  evidence ({item.evidence.value}): ")
@@ -217,8 +217,8 @@ def _ask_evidence(item: Item, prompter: Prompter) -> str:
 def _offer_advance(run_id: str, prompter: Prompter) -> bool:
     """Offer to leave the phase when its gate is met; True to keep walking."""
     from opsctl.cli.render import gate_line
-    from opsctl.runs import advance
-    from opsctl.views import run_status
+    from opsctl.engine.runs import advance
+    from opsctl.engine.views import run_status
 
     store = state.store()
     document = store.load(run_id)

@@ -15,9 +15,9 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
-from opsctl.periods import Period, containing, last_complete
-from opsctl.store import SingleDocument, atomic_write, next_head
-from opsctl.workspace import Workspace
+from opsctl.review.periods import Period, containing, last_complete
+from opsctl.store.files import SingleDocument, atomic_write, next_head
+from opsctl.store.workspace import Workspace
 
 REVIEWS_SCHEMA = 1
 GRACE_DAYS = 14

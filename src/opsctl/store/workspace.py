@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from opsctl.diagnostics import validation_diagnostics
+from opsctl.definitions.diagnostics import validation_diagnostics
+from opsctl.definitions.loader import parse_yaml, read_text
+from opsctl.definitions.model import BUILTIN_ROLES, RoleName, Slug
 from opsctl.errors import DefinitionError, UsageError
-from opsctl.loader import parse_yaml, read_text
-from opsctl.model import BUILTIN_ROLES, RoleName, Slug
 
 DIRNAME = ".opsctl"
 ENV_WORKSPACE = "OPSCTL_WORKSPACE"

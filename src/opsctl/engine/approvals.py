@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from opsctl.documents import Approval, ItemStatus, RunDocument
+from opsctl.definitions.model import Framework, Item, Phase
+from opsctl.engine.runs import item_key, record, require_active, state_of, void_approvals
 from opsctl.errors import CheckFailed, UsageError, digest
-from opsctl.model import Framework, Item, Phase
-from opsctl.runs import item_key, record, require_active, state_of, void_approvals
-from opsctl.workspace import Person
+from opsctl.store.documents import Approval, ItemStatus, RunDocument
+from opsctl.store.workspace import Person
 
 
 def phase_digest(document: RunDocument, phase: Phase) -> str:

@@ -17,9 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsctl.documents import ItemStatus, RunDocument, RunHeader, RunStatus
-from opsctl.model import Check, CommandCheck, Direction, FileCheck, Framework, MetricCheck, Phase
-from opsctl.runs import item_complete, item_key, resolve_item, set_item, state_of
+from opsctl.definitions.model import (
+    Check,
+    CommandCheck,
+    Direction,
+    FileCheck,
+    Framework,
+    MetricCheck,
+    Phase,
+)
+from opsctl.engine.runs import item_complete, item_key, resolve_item, set_item, state_of
+from opsctl.store.documents import ItemStatus, RunDocument, RunHeader, RunStatus
 
 AUTOMATED_ACTOR = "opsctl"
 STDERR_TAIL_LINES = 5

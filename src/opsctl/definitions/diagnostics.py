@@ -18,9 +18,9 @@ from typing import Any, get_args
 import yaml
 from pydantic_core import ErrorDetails
 
+from opsctl.definitions.fastyaml import SAFE_LOADER as _BaseLoader
+from opsctl.definitions.model import Check, Loc
 from opsctl.errors import Diagnostic
-from opsctl.fastyaml import SAFE_LOADER as _BaseLoader
-from opsctl.model import Check, Loc
 
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _TOKEN = re.compile(r"[^\s,\[\]{}]+")
@@ -188,7 +188,7 @@ def _allowed_fields(parent: Loc) -> list[str]:
     """The fields a mapping at ``parent`` may have, when the model there is known."""
     from pydantic import BaseModel
 
-    from opsctl import model
+    from opsctl.definitions import model
 
     by_list: dict[str, type[BaseModel]] = {
         "phases": model.Phase,

@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from opsctl.errors import UsageError
-from opsctl.store import SingleDocument, next_head
-from opsctl.workspace import Workspace
+from opsctl.store.files import SingleDocument, next_head
+from opsctl.store.workspace import Workspace
 
 METRICS_SCHEMA = 1
 _PERIOD = r"^(\d{4})-(0[1-9]|1[0-2])$"
@@ -76,7 +76,7 @@ class MetricsDocument(_Doc):
 
 def parse_period(text: str) -> str:
     """A month as ``YYYY-MM``, or a UsageError saying what was expected."""
-    from opsctl.periods import month
+    from opsctl.review.periods import month
 
     try:
         return month(text).label

@@ -6,11 +6,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsctl.definitions.loader import load_framework, locate, read_text
+from opsctl.definitions.model import BUILTIN_ROLES, Framework, Metric, MetricCheck
 from opsctl.errors import DefinitionError, Diagnostic, UsageError
-from opsctl.loader import load_framework, locate, read_text
-from opsctl.model import BUILTIN_ROLES, Framework, Metric, MetricCheck
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def data_dir(name: str) -> Path:

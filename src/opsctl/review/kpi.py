@@ -21,8 +21,8 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-from opsctl.metrics import MetricRecord, Reading, months_between
-from opsctl.model import Direction, Metric
+from opsctl.definitions.model import Direction, Metric
+from opsctl.store.metrics import MetricRecord, Reading, months_between
 
 TARGET_HORIZON_MONTHS = 12
 

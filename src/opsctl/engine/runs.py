@@ -13,7 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from opsctl.documents import (
+from opsctl.definitions.model import SLUG_PATTERN, EvidenceKind, Framework, Item, Phase
+from opsctl.errors import CheckFailed, UsageError, digest
+from opsctl.store.documents import (
     Approval,
     Event,
     ItemState,
@@ -23,8 +25,6 @@ from opsctl.documents import (
     RunHeader,
     RunStatus,
 )
-from opsctl.errors import CheckFailed, UsageError, digest
-from opsctl.model import SLUG_PATTERN, EvidenceKind, Framework, Item, Phase
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
 

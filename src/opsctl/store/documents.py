@@ -2,7 +2,7 @@
 
 A run document is the whole truth about one run: the state of each item,
 the approvals given, the current phase and the history that led there.
-Every document carries a ``schema`` version; :mod:`opsctl.store` upgrades
+Every document carries a ``schema`` version; :mod:`opsctl.store.files` upgrades
 older ones and refuses newer ones.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from opsctl.definitions.model import SLUG_PATTERN
 from opsctl.errors import digest
-from opsctl.model import SLUG_PATTERN
 
 RUN_SCHEMA = 2
 """Version of the run document written by this opsctl (2: history is a hash chain)."""

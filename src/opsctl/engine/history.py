@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from opsctl.clock import iso
-from opsctl.documents import Approval, Event, ItemState, ItemStatus, RunDocument, RunStatus
+from opsctl.store.documents import Approval, Event, ItemState, ItemStatus, RunDocument, RunStatus
 
 STATUS_ACTIONS = {
     "done": ItemStatus.DONE,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from opsctl.audit import replay
-from opsctl.documents import ItemStatus, RunDocument, RunStatus
-from opsctl.insights import Recommendation, Stall, most_waived, recommendations, stalls
-from opsctl.kpi import KpiStatus, improvement, judge
-from opsctl.metrics import MetricRecord, MetricsDocument
-from opsctl.model import Framework, Metric
-from opsctl.periods import Period, trailing_months
-from opsctl.runs import item_complete, item_key, progress, state_of
+from opsctl.definitions.model import Framework, Metric
+from opsctl.engine.history import replay
+from opsctl.engine.runs import item_complete, item_key, progress, state_of
+from opsctl.review.insights import Recommendation, Stall, most_waived, recommendations, stalls
+from opsctl.review.kpi import KpiStatus, improvement, judge
+from opsctl.review.periods import Period, trailing_months
+from opsctl.store.documents import ItemStatus, RunDocument, RunStatus
+from opsctl.store.metrics import MetricRecord, MetricsDocument
 
 PROGRAM_CHECKLIST = ("operations-success", "success-validation")
 """The framework and phase that hold the program's success checklist."""

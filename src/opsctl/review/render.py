@@ -13,11 +13,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from opsctl.catalog import Catalog, data_dir
+from opsctl.definitions.catalog import Catalog, data_dir
 from opsctl.errors import UsageError
-from opsctl.markdown import cell, table
-from opsctl.periods import Period
-from opsctl.workspace import Workspace
+from opsctl.review.periods import Period
+from opsctl.store.workspace import Workspace
+from opsctl.text import cell, table
 
 TEMPLATE_NAMES = {"monthly": "monthly.md.j2", "quarterly": "quarterly.md.j2"}
 
@@ -104,9 +104,9 @@ def workspace_report(
     workspace: Workspace, catalog: Catalog, kind: str, period: Period, generated_at: str = ""
 ) -> str:
     """Render a review report of a workspace's runs and KPIs for one period."""
-    from opsctl.metrics import MetricsStore
-    from opsctl.report_context import build_context
-    from opsctl.runstore import RunStore
+    from opsctl.review.context import build_context
+    from opsctl.store.metrics import MetricsStore
+    from opsctl.store.runs import RunStore
 
     store = RunStore(workspace)
     runs = []

@@ -3,7 +3,7 @@
 The fast path parses with libyaml's C loader (when present) and validates
 with Pydantic. Only when something is wrong is the file composed again into
 a node tree, so each error can name the line, column and field it concerns
-(see :mod:`opsctl.diagnostics`).
+(see :mod:`opsctl.definitions.diagnostics`).
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from opsctl.diagnostics import (
+from opsctl.definitions.diagnostics import (
     describe,
     format_loc,
     locate,
     validation_diagnostics,
     yaml_diagnostic,
 )
+from opsctl.definitions.fastyaml import SAFE_LOADER, fast_load
+from opsctl.definitions.model import BUILTIN_ROLES, Framework, reference_errors
 from opsctl.errors import DefinitionError, Diagnostic
-from opsctl.fastyaml import SAFE_LOADER, fast_load
-from opsctl.model import BUILTIN_ROLES, Framework, reference_errors
 
 __all__ = [
     "MAX_EXPANDED_NODES",

@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from opsctl.documents import ItemStatus, RunDocument
-from opsctl.model import Framework
-from opsctl.runs import item_key
+from opsctl.definitions.model import Framework
+from opsctl.engine.runs import item_key
+from opsctl.store.documents import ItemStatus, RunDocument
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

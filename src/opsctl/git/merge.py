@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsctl.audit import STATUS_ACTIONS, replay
 from opsctl.clock import iso
-from opsctl.documents import Event, RunDocument, RunStatus
+from opsctl.engine.history import STATUS_ACTIONS, replay
 from opsctl.errors import StoreError
-from opsctl.metrics import MetricEvent, MetricRecord, MetricsDocument, Reading
-from opsctl.reviews import ReviewsDocument
-from opsctl.store import next_head, parse_model, read_json, upgrade
+from opsctl.store.documents import Event, RunDocument, RunStatus
+from opsctl.store.files import next_head, parse_model, read_json, upgrade
+from opsctl.store.metrics import MetricEvent, MetricRecord, MetricsDocument, Reading
+from opsctl.store.reviews import ReviewsDocument
 
 MERGE_ACTOR = "opsctl"
 ITEM_ACTIONS = {*STATUS_ACTIONS, "reopen"}
@@ -222,9 +222,9 @@ def merge_reviews(ours: ReviewsDocument, theirs: ReviewsDocument) -> MergeResult
 
 
 def _load(path: Path, kind: str) -> Any:
-    from opsctl.documents import RUN_SCHEMA, RUN_UPGRADES
-    from opsctl.metrics import METRICS_SCHEMA
-    from opsctl.reviews import REVIEWS_SCHEMA
+    from opsctl.store.documents import RUN_SCHEMA, RUN_UPGRADES
+    from opsctl.store.metrics import METRICS_SCHEMA
+    from opsctl.store.reviews import REVIEWS_SCHEMA
 
     models: dict[str, tuple[type[Any], int, dict[int, Any]]] = {
         "run": (RunDocument, RUN_SCHEMA, RUN_UPGRADES),

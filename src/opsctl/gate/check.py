@@ -1,7 +1,7 @@
 """The CI gate: which required items and sign-offs are missing, per run and phase.
 
 ``opsctl check`` builds a :class:`CheckReport` here and renders it in the
-format a pipeline understands (:mod:`opsctl.ci_formats`). Exit 0 when the
+format a pipeline understands (:mod:`opsctl.gate.formats`). Exit 0 when the
 report is ok, 1 when something is missing.
 """
 
@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from opsctl.documents import ItemStatus, RunDocument, RunHeader
+from opsctl.definitions.model import Framework, Phase
+from opsctl.engine.runs import item_complete, item_key, phases_through_current, state_of
 from opsctl.errors import UsageError
-from opsctl.model import Framework, Phase
-from opsctl.runs import item_complete, item_key, phases_through_current, state_of
+from opsctl.store.documents import ItemStatus, RunDocument, RunHeader
 
 
 class Result(str, Enum):

@@ -7,8 +7,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from opsctl.ci import ApprovalResult, CheckReport, Entry, ItemResult, Result
-from opsctl.markdown import cell, table
+from opsctl.gate.check import ApprovalResult, CheckReport, Entry, ItemResult, Result
+from opsctl.text import cell, table
 
 JSON_VERSION = 1
 STATUS_ICONS = {

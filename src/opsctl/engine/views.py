@@ -10,9 +10,9 @@ import datetime as dt
 from typing import Any
 
 from opsctl.clock import iso
-from opsctl.documents import ItemState, RunDocument, RunHeader
-from opsctl.model import Framework
-from opsctl.runs import current_phase, gate_report, item_key, progress, state_of
+from opsctl.definitions.model import Framework
+from opsctl.engine.runs import current_phase, gate_report, item_key, progress, state_of
+from opsctl.store.documents import ItemState, RunDocument, RunHeader
 
 
 def _state_view(state: ItemState | None) -> dict[str, Any]:

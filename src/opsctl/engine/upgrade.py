@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from opsctl.documents import RunDocument
-from opsctl.model import Framework
-from opsctl.runs import definition_digest, item_key, record
+from opsctl.definitions.model import Framework
+from opsctl.engine.runs import definition_digest, item_key, record
+from opsctl.store.documents import RunDocument
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import io
 from typing import Any
 
 from opsctl.errors import UsageError
-from opsctl.store import atomic_write, locked
-from opsctl.workspace import Person, Workspace
+from opsctl.store.files import atomic_write, locked
+from opsctl.store.workspace import Person, Workspace
 
 
 def _yaml() -> Any:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from opsctl.documents import RUN_SCHEMA, RUN_UPGRADES, RunDocument, RunHeader
+from opsctl.definitions.model import Framework
+from opsctl.engine.runs import definition_digest, validate_run_id
 from opsctl.errors import StoreError, UsageError
-from opsctl.model import Framework
-from opsctl.runs import definition_digest, validate_run_id
-from opsctl.store import (
+from opsctl.store.documents import RUN_SCHEMA, RUN_UPGRADES, RunDocument, RunHeader
+from opsctl.store.files import (
     atomic_write,
     dumps,
     load_model,
@@ -27,7 +27,7 @@ from opsctl.store import (
     save_model,
     upgrade,
 )
-from opsctl.workspace import Workspace
+from opsctl.store.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
 
