@@ -16,6 +16,7 @@ from opsctl.definitions.model import Framework
 from opsctl.engine import history as audit
 from opsctl.engine.approvals import approve
 from opsctl.engine.runs import advance, new_run, set_item
+from opsctl.engine.transitions import replay
 from opsctl.store.documents import ItemStatus, RunDocument, chain_history, upgrade_run_1_to_2
 from opsctl.store.files import dumps
 from opsctl.store.workspace import Person
@@ -376,10 +377,10 @@ def test_verify_accepts_a_document_built_by_the_engine(document: RunDocument) ->
 
 
 def test_replay_rebuilds_the_state(document: RunDocument) -> None:
-    replayed = audit.replay(document)
+    replayed = replay(document)
     assert replayed.phase is None
     assert replayed.status is document.status
-    assert replayed.digest == document.framework.digest
+    assert replayed.framework.digest == document.framework.digest
     assert replayed.items == document.items
     assert replayed.approvals == document.approvals
     assert replayed.items["plan/scope"].evidence == "https://x.io/s"
@@ -392,7 +393,7 @@ def test_replay_follows_voids_and_reopens(framework: Framework) -> None:
     set_item(run, framework, "scope", DONE, "pm@example.com", at(10), evidence="https://x.io/s")
     approve(run, framework, people, "dir@example.com", at(11))
     set_item(run, framework, "scope", ItemStatus.OPEN, "pm@example.com", at(12))
-    replayed = audit.replay(run)
+    replayed = replay(run)
     assert replayed.items == {}
     assert replayed.phase == "plan"
     [approval] = replayed.approvals
@@ -463,3 +464,17 @@ def test_a_rewritten_chain_is_not_caught(document: RunDocument) -> None:
         event.hash = previous = event.content_hash()
     document.head = previous
     assert audit.verify(document) is None
+
+
+def test_replay_equals_the_stored_run_field_by_field(document: RunDocument) -> None:
+    replayed = replay(document)
+    assert replayed.model_dump(exclude={"history", "head"}) == document.model_dump(
+        exclude={"history", "head"}
+    )
+
+
+def test_audit_names_a_due_date_added_by_hand(document: RunDocument) -> None:
+    document.due = dt.date(2030, 1, 1)
+    finding = audit.verify(document)
+    assert finding is not None
+    assert "due is '2030-01-01' but the history leads to '2026-04-01'" in finding.message

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from opsctl.definitions.model import Framework, Item, Phase
-from opsctl.engine.runs import item_key, record, require_active, state_of, void_approvals
+from opsctl.engine.runs import item_key, require_active, state_of, void_approvals
+from opsctl.engine.transitions import record
 from opsctl.errors import CheckFailed, UsageError, digest
 from opsctl.store.documents import Approval, ItemStatus, RunDocument
 from opsctl.store.workspace import Person
@@ -81,17 +82,12 @@ def approve(
         )
     check_separation(document, phase, actor)
     digest = phase_digest(document, phase)
-    approvals = [
-        Approval(phase=phase.id, role=r, by=actor, at=at, comment=comment, digest=digest)
-        for r in granted
-    ]
-    document.approvals.extend(approvals)
-    for approval in approvals:
-        detail = {"role": approval.role, "digest": digest}
+    for granted_role in granted:
+        detail = {"role": granted_role, "digest": digest}
         if comment:
             detail["comment"] = comment
         record(document, actor, at, "approve", phase=phase.id, detail=detail)
-    return approvals
+    return document.approvals[-len(granted) :]
 
 
 def check_separation(document: RunDocument, phase: Phase, actor: str) -> None:

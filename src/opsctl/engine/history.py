@@ -11,17 +11,11 @@ determined to rewrite the whole file and every hash after their edit.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from opsctl.clock import iso
-from opsctl.store.documents import Approval, Event, ItemState, ItemStatus, RunDocument, RunStatus
-
-STATUS_ACTIONS = {
-    "done": ItemStatus.DONE,
-    "skipped": ItemStatus.SKIPPED,
-    "blocked": ItemStatus.BLOCKED,
-}
+from opsctl.engine.transitions import replay
+from opsctl.store.documents import Event, RunDocument
 
 
 @dataclass(frozen=True)
@@ -61,125 +55,7 @@ def check_chain(document: RunDocument) -> AuditFinding | None:
     return None
 
 
-@dataclass
-class ReplayedState:
-    """What a run's state must be, given its history."""
-
-    phase: str | None
-    status: RunStatus
-    digest: str
-    items: dict[str, ItemState]
-    approvals: list[Approval]
-    completed: dt.datetime | None = None
-
-
-def _apply(state: ReplayedState, event: Event) -> None:
-    detail = event.detail
-    if event.action in STATUS_ACTIONS and event.item:
-        state.items[event.item] = ItemState(
-            status=STATUS_ACTIONS[event.action],
-            by=event.actor,
-            at=event.at,
-            evidence=detail.get("evidence"),
-            note=detail.get("note"),
-            reason=detail.get("reason"),
-            expires=detail.get("expires"),
-        )
-    elif event.action == "reopen" and event.item:
-        state.items.pop(event.item, None)
-    elif event.action == "advance":
-        stale = state.phase is not None and detail.get("from", state.phase) != state.phase
-        if stale or state.status is RunStatus.COMPLETED:
-            return
-        target = detail.get("to", "completed")
-        state.phase = None if target == "completed" else target
-    elif event.action == "complete" and state.phase is None:
-        state.status = RunStatus.COMPLETED
-        state.completed = event.at
-    elif event.action == "approve":
-        state.approvals.append(
-            Approval(
-                phase=event.phase or "",
-                role=detail.get("role", ""),
-                by=event.actor,
-                at=event.at,
-                comment=detail.get("comment"),
-                digest=detail.get("digest", ""),
-            )
-        )
-    elif event.action == "void-approval":
-        for approval in state.approvals:
-            same = (approval.phase, approval.role, approval.by)
-            if (
-                same == (event.phase, detail.get("role"), detail.get("approver"))
-                and not approval.voided
-            ):
-                approval.voided = detail.get("reason", "")
-                break
-    elif event.action == "upgrade":
-        for key in filter(None, (part.strip() for part in detail.get("removed", "").split(","))):
-            state.items.pop(key, None)
-        kept = {part.strip() for part in detail.get("phases", "").split(",")}
-        state.approvals = [a for a in state.approvals if a.phase in kept]
-        state.digest = detail.get("digest", state.digest)
-        state.phase = detail.get("phase") or state.phase
-
-
-def replay(
-    document: RunDocument, until: dt.datetime | None = None, first_phase: str | None = None
-) -> ReplayedState:
-    """Rebuild a run's state from its history alone (only events before ``until``, if given).
-
-    ``first_phase`` stands in for histories whose start event predates
-    recording the phase.
-    """
-    start = document.history[0] if document.history else None
-    state = ReplayedState(
-        phase=start.detail.get("phase", first_phase) if start else first_phase,
-        status=RunStatus.ACTIVE,
-        digest=start.detail.get("digest", document.framework.digest) if start else "",
-        items={},
-        approvals=[],
-    )
-    for event in document.history[1:]:
-        if until is not None and event.at >= until:
-            break
-        _apply(state, event)
-    return state
-
-
-def _start_difference(document: RunDocument) -> str | None:
-    start = document.history[0]
-    recorded = {
-        "title": start.detail.get("title", document.title),
-        "due": start.detail.get("due", document.due.isoformat() if document.due else None),
-        "framework": start.detail.get("framework", document.framework.id),
-    }
-    stored = {
-        "title": document.title,
-        "due": document.due.isoformat() if document.due else None,
-        "framework": document.framework.id,
-    }
-    for field, value in stored.items():
-        if value != recorded[field]:
-            return f"{field} is {value!r} but the run was started with {recorded[field]!r}"
-    if document.created != start.at or document.created_by != start.actor:
-        return "created / created_by differ from the start event"
-    return None
-
-
-def _state_difference(document: RunDocument, state: ReplayedState) -> str | None:
-    started = _start_difference(document)
-    if started is not None:
-        return started
-    if state.phase is not None and document.phase != state.phase:
-        return f"phase is '{document.phase}' but the history leads to '{state.phase}'"
-    if document.status is not state.status:
-        return (
-            f"status is '{document.status.value}' but the history leads to '{state.status.value}'"
-        )
-    if document.framework.digest != state.digest:
-        return "the pinned definition digest does not follow from the history"
+def _item_difference(document: RunDocument, state: RunDocument) -> str | None:
     for key in sorted(set(document.items) | set(state.items)):
         stored, replayed = document.items.get(key), state.items.get(key)
         if stored != replayed:
@@ -190,9 +66,34 @@ def _state_difference(document: RunDocument, state: ReplayedState) -> str | None
                     f"item '{key}' differs from what the history recorded (evidence, note or time)"
                 )
             return f"item '{key}' is '{shown}' but the history leads to '{expected}'"
+    return None
+
+
+def _state_difference(document: RunDocument, state: RunDocument) -> str | None:
+    """The first field of a run that differs from the replay of its history."""
+    if document.framework.digest != state.framework.digest:
+        return "the pinned definition digest does not follow from the history"
+    if document.phase != state.phase:
+        return f"phase is {_shown(document.phase)} but the history leads to {_shown(state.phase)}"
+    if document.status is not state.status:
+        return (
+            f"status is '{document.status.value}' but the history leads to '{state.status.value}'"
+        )
+    items = _item_difference(document, state)
+    if items is not None:
+        return items
     if document.approvals != state.approvals:
         return "the sign-offs do not follow from the history"
+    stored = document.model_dump(mode="json", exclude={"history", "head"})
+    replayed = state.model_dump(mode="json", exclude={"history", "head"})
+    for field in sorted(stored):
+        if stored[field] != replayed.get(field):
+            return f"{field} is {stored[field]!r} but the history leads to {replayed.get(field)!r}"
     return None
+
+
+def _shown(phase: str | None) -> str:
+    return f"'{phase}'" if phase is not None else "none (completed)"
 
 
 def verify(document: RunDocument) -> AuditFinding | None:

@@ -14,10 +14,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from opsctl.definitions.model import SLUG_PATTERN, EvidenceKind, Framework, Item, Phase
+from opsctl.engine.transitions import record
 from opsctl.errors import CheckFailed, UsageError, digest
 from opsctl.store.documents import (
     Approval,
-    Event,
     ItemState,
     ItemStatus,
     PinnedFramework,
@@ -85,30 +85,6 @@ def new_run(
         detail["due"] = due.isoformat()
     record(document, actor, at, "start", detail=detail)
     return document
-
-
-def record(
-    document: RunDocument,
-    actor: str,
-    at: dt.datetime,
-    action: str,
-    phase: str | None = None,
-    item: str | None = None,
-    detail: dict[str, str] | None = None,
-) -> None:
-    """Append an event to the run's history, chained to the one before it."""
-    previous = document.history[-1].hash if document.history else ""
-    event = Event(
-        at=at,
-        actor=actor,
-        action=action,
-        phase=phase,
-        item=item,
-        detail=detail or {},
-        prev=previous,
-    )
-    event.hash = document.head = event.content_hash()
-    document.history.append(event)
 
 
 def resolve_item(framework: Framework, ref: str) -> tuple[Phase, Item]:
@@ -190,20 +166,8 @@ def set_item(
     if status is ItemStatus.DONE and not automated:
         check_evidence(item, evidence)
     previous = document.items.get(key)
-    if status is ItemStatus.OPEN:
-        if previous is None:
-            raise UsageError(f"item '{key}' is already open")
-        del document.items[key]
-    else:
-        document.items[key] = ItemState(
-            status=status,
-            by=actor,
-            at=at,
-            evidence=evidence,
-            note=note,
-            reason=reason,
-            expires=expires,
-        )
+    if status is ItemStatus.OPEN and previous is None:
+        raise UsageError(f"item '{key}' is already open")
     detail = {
         name: value
         for name, value in (
@@ -242,7 +206,6 @@ def void_approvals(
         and (approved_by is None or approved_by.lower() == approval.by.lower())
     ]
     for approval in voided:
-        approval.voided = why
         record(
             document,
             actor,
@@ -340,12 +303,7 @@ def advance(
     detail = {"from": phase.id, "to": following.id if following else "completed"}
     record(document, actor, at, "advance", phase=phase.id, detail=detail)
     if following is None:
-        document.phase = None
-        document.status = RunStatus.COMPLETED
-        document.completed = at
         record(document, actor, at, "complete")
-    else:
-        document.phase = following.id
     return following
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from opsctl.definitions.model import Framework
-from opsctl.engine.runs import definition_digest, item_key, record
+from opsctl.engine.runs import definition_digest, item_key
+from opsctl.engine.transitions import record
 from opsctl.store.documents import RunDocument
 
 
@@ -32,31 +33,23 @@ def rebase_run(
     new_keys = [item_key(phase, item) for phase, item in new.iter_items()]
     added = [key for key in new_keys if key not in set(old_keys)]
     removed = [key for key in old_keys if key not in set(new_keys)]
-    for key in removed:
-        document.items.pop(key, None)
     before = document.phase
-    if document.phase is not None and new.phase(document.phase) is None:
+    after = before
+    if before is not None and new.phase(before) is None:
         old_ids = [phase.id for phase in old.phases]
-        passed = set(old_ids[: old_ids.index(document.phase)])
-        document.phase = (
-            next(p.id for p in new.phases if p.id not in passed)
-            if any(p.id not in passed for p in new.phases)
-            else new.phases[-1].id
-        )
-    kept_phases = {phase.id for phase in new.phases}
-    document.approvals = [a for a in document.approvals if a.phase in kept_phases]
-    document.framework.digest = definition_digest(new)
+        passed = set(old_ids[: old_ids.index(before)])
+        after = next((p.id for p in new.phases if p.id not in passed), new.phases[-1].id)
     record(
         document,
         actor,
         at,
         "upgrade",
         detail={
-            "digest": document.framework.digest,
+            "digest": definition_digest(new),
             "added": ", ".join(added),
             "removed": ", ".join(removed),
             "phases": ", ".join(phase.id for phase in new.phases),
-            "phase": document.phase or "",
+            "phase": after or "",
         },
     )
     return RebaseResult(added, removed, before, document.phase)

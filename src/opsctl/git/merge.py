@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from opsctl.clock import iso
-from opsctl.engine.history import STATUS_ACTIONS, replay
+from opsctl.engine.transitions import STATUS_ACTIONS, replay
 from opsctl.errors import StoreError
-from opsctl.store.documents import Event, RunDocument, RunStatus
+from opsctl.store.documents import Event, RunDocument
 from opsctl.store.files import next_head, parse_model, read_json, upgrade
 from opsctl.store.metrics import MetricEvent, MetricRecord, MetricsDocument, Reading
 from opsctl.store.reviews import ReviewsDocument
@@ -160,15 +160,8 @@ def merge_runs(ours: RunDocument, theirs: RunDocument, at: dt.datetime) -> Merge
         event = event.model_copy(update={"prev": merged.history[-1].hash if merged.history else ""})
         event.hash = event.content_hash()
         merged.history.append(event)
-    state = replay(merged)
-    merged.items, merged.approvals = state.items, state.approvals
-    merged.phase, merged.status = state.phase, state.status
-    merged.framework.digest = state.digest
-    merged.completed = next(
-        (e.at for e in reversed(merged.history) if e.action == "complete"), None
-    )
-    if merged.status is RunStatus.ACTIVE:
-        merged.completed = None
+    replayed = replay(merged)
+    merged = replayed.model_copy(update={"history": merged.history, "head": merged.head})
     detail = {"ours": str(len(only_ours)), "theirs": str(len(only_theirs))}
     last = merged.history[-1].at
     merge_event = Event(

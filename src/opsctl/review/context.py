@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from opsctl.definitions.model import Framework, Metric
-from opsctl.engine.history import replay
 from opsctl.engine.runs import item_complete, item_key, progress, state_of
+from opsctl.engine.transitions import replay
 from opsctl.review.insights import Recommendation, Stall, most_waived, recommendations, stalls
 from opsctl.review.kpi import KpiStatus, improvement, judge
 from opsctl.review.periods import Period, trailing_months
@@ -313,15 +313,8 @@ def state_at(document: RunDocument, framework: Framework, until: dt.datetime) ->
     if not document.history or document.history[-1].at < until:
         return document
     state = replay(document, until, framework.phases[0].id)
-    return document.model_copy(
-        update={
-            "items": state.items,
-            "approvals": state.approvals,
-            "phase": state.phase,
-            "status": state.status,
-            "completed": state.completed,
-            "history": [event for event in document.history if event.at < until],
-        }
+    return state.model_copy(
+        update={"history": [event for event in document.history if event.at < until]}
     )
 
 
