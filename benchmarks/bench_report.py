@@ -17,7 +17,8 @@ from bench_store import build
 
 from opsctl.definitions.catalog import load_catalog
 from opsctl.review.periods import month, trailing_months
-from opsctl.store.metrics import MetricsStore, record_reading
+from opsctl.review.readings import record_reading
+from opsctl.store.metrics import MetricsStore
 from opsctl.store.workspace import Workspace
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)

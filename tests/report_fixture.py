@@ -38,6 +38,7 @@ from pathlib import Path
 
 from opsctl.actions.demo import DEV, DIRECTOR, OPS, PM, QA, ROSTER
 from opsctl.definitions.catalog import Catalog, load_catalog
+from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Metric
 from opsctl.engine.approvals import approve, holders
 from opsctl.engine.runs import (
@@ -51,11 +52,12 @@ from opsctl.engine.runs import (
 )
 from opsctl.review.context import ReportContext, build_context
 from opsctl.review.periods import Period, month, quarter
+from opsctl.review.readings import record_reading
 from opsctl.review.render import workspace_report
 from opsctl.store.documents import ItemStatus, RunDocument
-from opsctl.store.metrics import MetricsStore, record_reading
+from opsctl.store.metrics import MetricsStore
 from opsctl.store.runs import RunStore
-from opsctl.store.workspace import Person, Workspace, init_workspace
+from opsctl.store.workspace import Workspace, init_workspace
 
 MONTH = "2026-11"
 QUARTER = "2026-Q4"

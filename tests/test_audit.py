@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from helpers import CliCaller
+from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine import history as audit
 from opsctl.engine.approvals import approve
@@ -19,7 +20,6 @@ from opsctl.engine.runs import advance, new_run, set_item
 from opsctl.engine.transitions import replay
 from opsctl.store.documents import ItemStatus, RunDocument, chain_history, upgrade_run_1_to_2
 from opsctl.store.files import dumps
-from opsctl.store.workspace import Person
 
 FRAMEWORK = """\
 id: audited

@@ -10,6 +10,7 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from markdown_it import MarkdownIt
 
+from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine.approvals import approve
 from opsctl.engine.runs import advance, new_run, set_item
@@ -24,7 +25,6 @@ from opsctl.gate.check import (
     select_phases,
 )
 from opsctl.store.documents import ItemStatus, RunDocument
-from opsctl.store.workspace import Person
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone.utc)
 TODAY = AT.date()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine import history as audit
 from opsctl.engine.approvals import approve
@@ -21,11 +22,11 @@ from opsctl.git.merge import (
     merge_reviews,
     merge_runs,
 )
+from opsctl.review.readings import record_reading
 from opsctl.store.documents import ItemStatus, RunDocument
 from opsctl.store.files import dumps, next_head, save_model
-from opsctl.store.metrics import MetricsDocument, record_reading
+from opsctl.store.metrics import MetricsDocument
 from opsctl.store.reviews import ReportRecord, ReviewsDocument, record_report
-from opsctl.store.workspace import Person
 
 FRAMEWORK = """\
 id: signed

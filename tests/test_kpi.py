@@ -10,16 +10,17 @@ import pytest
 from opsctl.definitions.model import Direction, Metric
 from opsctl.errors import UsageError
 from opsctl.review.kpi import TARGET_HORIZON_MONTHS, KpiStatus, improvement, judge
-from opsctl.review.periods import containing, last_complete, month, quarter, trailing_months
-from opsctl.store.metrics import (
-    MetricRecord,
-    MetricsDocument,
-    Reading,
+from opsctl.review.periods import (
+    containing,
+    last_complete,
+    month,
     months_between,
-    parse_period,
     period_of,
-    record_reading,
+    quarter,
+    trailing_months,
 )
+from opsctl.review.readings import parse_period, record_reading
+from opsctl.store.metrics import MetricRecord, MetricsDocument, Reading
 
 AT = dt.datetime(2026, 11, 5, 9, tzinfo=dt.timezone.utc)
 OPS = "ops@example.com"
@@ -333,16 +334,16 @@ def test_quarter_period() -> None:
 @pytest.mark.parametrize(
     "label", ["2026-13", "2026-00", "2026-1", "2026-Q4", "26-11", "", "2026-11-01"]
 )
-def test_month_errors_name_the_flag(label: str) -> None:
-    with pytest.raises(UsageError, match="--month: expected YYYY-MM"):
+def test_month_errors_name_the_field(label: str) -> None:
+    with pytest.raises(UsageError, match="^month: expected YYYY-MM"):
         month(label)
 
 
 @pytest.mark.parametrize(
     "label", ["2026-Q5", "2026-Q0", "2026Q1", "2026-11", "Q4-2026", "", "2026-Q"]
 )
-def test_quarter_errors_name_the_flag(label: str) -> None:
-    with pytest.raises(UsageError, match="--quarter: expected YYYY-Qn"):
+def test_quarter_errors_name_the_field(label: str) -> None:
+    with pytest.raises(UsageError, match="^quarter: expected YYYY-Qn"):
         quarter(label)
 
 

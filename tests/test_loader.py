@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from opsctl.definitions.loader import MAX_FILE_BYTES, format_loc, load_framework, locate
+from opsctl.definitions.loader import MAX_FILE_BYTES, load_framework, locate
 from opsctl.definitions.model import BUILTIN_ROLES, Framework, reference_errors
-from opsctl.errors import DefinitionError, Diagnostic
+from opsctl.errors import DefinitionError, Diagnostic, format_loc
 
 REPO = Path(__file__).resolve().parents[1]
 INVALID = Path("tests/fixtures/invalid")

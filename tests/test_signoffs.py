@@ -156,11 +156,11 @@ def test_revoke_voids_the_own_approval_with_its_reason(ops: Opsctl) -> None:
     )
     assert "no sign-off of phase 'plan' by dir@example.com to revoke" in err
     err = ops.refused(2, "revoke", "rel-1", "--phase", "plan", user="dir2@example.com")
-    assert "revoke needs --reason" in err
+    assert "--reason: revoke needs a reason" in err
     err = ops.refused(
         2, "revoke", "rel-1", "--phase", "plan", "--reason", "  ", user="dir2@example.com"
     )
-    assert "revoke needs --reason" in err
+    assert "--reason: revoke needs a reason" in err
     err = ops.refused(
         2, "revoke", "rel-1", "--phase", "ship", "--reason", "x", user="dir2@example.com"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from opsctl.errors import UsageError
+from opsctl.errors import InvalidField, UsageError
 
 ENV_NOW = "OPSCTL_NOW"
 
@@ -39,4 +39,4 @@ def parse_date(text: str, what: str = "date") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{what}: expected YYYY-MM-DD, got {text!r}") from None
+        raise InvalidField(what, f"expected YYYY-MM-DD, got {text!r}") from None

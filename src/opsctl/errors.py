@@ -30,6 +30,19 @@ class UsageError(OpsctlError):
     """The command was asked for something that does not exist or is not allowed."""
 
 
+class InvalidField(UsageError):
+    """A value given for a field is not acceptable; names the field, not a CLI flag.
+
+    The CLI shows the flag the user typed for the field (``--month``), a
+    prompt or a library caller sees the field's own name.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
 class Interrupted(OpsctlError):
     """The user pressed Ctrl-C; what was recorded before stays recorded."""
 
@@ -50,6 +63,14 @@ def digest(value: object) -> str:
     """
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def format_loc(loc: tuple[str | int, ...]) -> str:
+    """Render a field path as ``phases[2].items[0].owner``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsctl.actions.reports import save_report
 from opsctl.definitions.catalog import Catalog
+from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine.approvals import approve
 from opsctl.engine.runs import GateRefused, advance, new_run, resolve_item, set_item
 from opsctl.errors import UsageError
 from opsctl.review.periods import Period, last_complete, trailing_months
+from opsctl.review.readings import record_reading
 from opsctl.review.render import workspace_report
 from opsctl.store.documents import ItemStatus, RunDocument
-from opsctl.store.metrics import MetricsStore, record_reading
-from opsctl.store.reviews import save_report
+from opsctl.store.metrics import MetricsStore
 from opsctl.store.runs import RunStore
-from opsctl.store.workspace import Person, Workspace, init_workspace
+from opsctl.store.workspace import Workspace, init_workspace
 
 PM, DIRECTOR, OPS, QA, DEV = (
     "pm@example.com",

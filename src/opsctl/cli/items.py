@@ -71,7 +71,7 @@ def skip(
     """
     from opsctl.store.documents import ItemStatus
 
-    expiry = clock.parse_date(expires, "--expires") if expires else None
+    expiry = clock.parse_date(expires, "expires") if expires else None
     _set(run_id, item, ItemStatus.SKIPPED, reason=reason, expires=expiry)
 
 

@@ -32,6 +32,7 @@ from opsctl.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     DefinitionError,
+    InvalidField,
     OpsctlError,
 )
 
@@ -136,7 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     except OpsctlError as exc:
         if debug:
             traceback.print_exc()
-        err_console().print(f"opsctl: error: {exc}", markup=False, highlight=False)
+        message = _in_flags(exc, args) if isinstance(exc, InvalidField) else str(exc)
+        err_console().print(f"opsctl: error: {message}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console().print("opsctl: interrupted", markup=False)
@@ -156,6 +158,18 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _in_flags(exc: InvalidField, args: list[str]) -> str:
+    """An invalid field named by the flag the user typed for it (``--month``), if any."""
+    flag = "--" + exc.field.replace("_", "-")
+    command = typer.main.get_command(app)
+    for arg in args:
+        subcommands = getattr(command, "commands", {})
+        if arg in subcommands:
+            command = subcommands[arg]
+    flags = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    return f"{flag if flag in flags else exc.field}: {exc.problem}"
 
 
 def _usage_error(exc: typer.TyperException) -> NoReturn:

@@ -104,7 +104,9 @@ def list_metrics(output_format: OutputFormat = FormatOption) -> None:
 def _record(
     metric_id: str, value: float, period: str | None, note: str | None, baseline: bool
 ) -> None:
-    from opsctl.store.metrics import MetricsStore, parse_period, period_of, record_reading
+    from opsctl.review.periods import period_of
+    from opsctl.review.readings import parse_period, record_reading
+    from opsctl.store.metrics import MetricsStore
 
     metric, _ = _metric(metric_id)
     month = parse_period(period) if period else period_of(clock.today())

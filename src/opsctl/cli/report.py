@@ -32,8 +32,8 @@ StampOption = typer.Option(
 
 def _emit(kind: str, period: Period, output: Path | None, stamp: bool) -> None:
     from opsctl.actions.identity import current_actor
+    from opsctl.actions.reports import save_report
     from opsctl.review.render import workspace_report
-    from opsctl.store.reviews import save_report
 
     stamped = clock.now().strftime("%Y-%m-%d %H:%M UTC") if stamp else ""
     text = workspace_report(state.workspace(), state.catalog(), kind, period, stamped)
@@ -101,7 +101,8 @@ def due(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl review due
     """
-    from opsctl.store.reviews import ReviewStore, due_reviews
+    from opsctl.review.cadence import due_reviews
+    from opsctl.store.reviews import ReviewStore
 
     cadences = {
         review.cadence.value

@@ -66,7 +66,7 @@ def start(
 
     store = state.store()
     framework = state.catalog().get(framework_id).framework
-    due_date = clock.parse_date(due, "--due") if due else None
+    due_date = clock.parse_date(due, "due") if due else None
     defaults = state.workspace().config().defaults
     at = clock.now()
     if due_date is None and defaults.due_in_days:

@@ -84,7 +84,7 @@ def store() -> RunStore:
 
 def current_digest(framework_id: str) -> str | None:
     """The digest of a framework's current definition, if it still exists."""
-    from opsctl.engine.runs import definition_digest
+    from opsctl.definitions.model import definition_digest
 
     entry = catalog().entries.get(framework_id)
     return definition_digest(entry.framework) if entry else None

@@ -195,7 +195,7 @@ def _ask_expiry(prompter: Prompter) -> dt.date | None:
         if not answer:
             return None
         try:
-            return clock.parse_date(answer, "expiry")
+            return clock.parse_date(answer, "expires")
         except UsageError as exc:
             console().print(f"  [red]{safe(str(exc))}[/]")
 

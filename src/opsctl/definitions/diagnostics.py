@@ -20,7 +20,7 @@ from pydantic_core import ErrorDetails
 
 from opsctl.definitions.fastyaml import SAFE_LOADER as _BaseLoader
 from opsctl.definitions.model import Check, Loc
-from opsctl.errors import Diagnostic
+from opsctl.errors import Diagnostic, format_loc
 
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _TOKEN = re.compile(r"[^\s,\[\]{}]+")
@@ -369,11 +369,3 @@ def _key_node(node: yaml.Node | None, key: object) -> yaml.Node | None:
         if type(value) is type(key) and value == key:
             return candidate
     return candidates[0] if candidates else None
-
-
-def format_loc(loc: Loc) -> str:
-    """Render a field path as ``phases[2].items[0].owner``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text

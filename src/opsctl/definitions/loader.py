@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from opsctl.definitions.diagnostics import (
     describe,
-    format_loc,
     locate,
     validation_diagnostics,
     yaml_diagnostic,
@@ -31,7 +30,6 @@ from opsctl.errors import DefinitionError, Diagnostic
 __all__ = [
     "MAX_EXPANDED_NODES",
     "MAX_FILE_BYTES",
-    "format_loc",
     "load_framework",
     "locate",
     "parse_yaml",

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsctl.errors import digest
+
 BUILTIN_ROLES: tuple[str, ...] = (
     "product-director",
     "product-manager",
@@ -315,3 +317,8 @@ def reference_errors(
         if message:
             errors.append((loc, message))
     return errors
+
+
+def definition_digest(framework: Framework) -> str:
+    """A content digest of a definition, to pin runs and notice edits."""
+    return digest(framework.model_dump(mode="json"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Item, Phase
 from opsctl.engine.runs import item_key, require_active, state_of, void_approvals
 from opsctl.engine.transitions import record
-from opsctl.errors import CheckFailed, UsageError, digest
+from opsctl.errors import CheckFailed, InvalidField, UsageError, digest
 from opsctl.store.documents import Approval, ItemStatus, RunDocument
-from opsctl.store.workspace import Person
 
 
 def phase_digest(document: RunDocument, phase: Phase) -> str:
@@ -125,7 +125,7 @@ def revoke(
     """Withdraw the actor's own sign-offs of a phase; they are voided, never deleted."""
     require_active(document)
     if not reason.strip():
-        raise UsageError("revoke needs --reason saying why")
+        raise InvalidField("reason", "revoke needs a reason saying why")
     why = f"revoked by {actor}: {reason.strip()}"
     revoked = void_approvals(document, phase_id, actor, at, why, approved_by=actor)
     if not revoked:

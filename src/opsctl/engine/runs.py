@@ -13,9 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from opsctl.definitions.model import SLUG_PATTERN, EvidenceKind, Framework, Item, Phase
+from opsctl.definitions.model import EvidenceKind, Framework, Item, Phase, definition_digest
 from opsctl.engine.transitions import record
-from opsctl.errors import CheckFailed, UsageError, digest
+from opsctl.errors import CheckFailed, InvalidField, UsageError
 from opsctl.store.documents import (
     Approval,
     ItemState,
@@ -24,6 +24,7 @@ from opsctl.store.documents import (
     RunDocument,
     RunHeader,
     RunStatus,
+    validate_run_id,
 )
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
@@ -34,25 +35,11 @@ def item_key(phase: Phase, item: Item) -> str:
     return f"{phase.id}/{item.id}"
 
 
-def definition_digest(framework: Framework) -> str:
-    """A content digest of a definition, to pin runs and notice edits."""
-    return digest(framework.model_dump(mode="json"))
-
-
 def slugify(text: str) -> str:
     """A run id made from a title: ``Release 2.4`` becomes ``release-2-4``."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:64].rstrip("-") or "run"
-
-
-def validate_run_id(run_id: str) -> str:
-    """A run id is a slug, so it is a safe file name."""
-    if not re.match(SLUG_PATTERN, run_id) or len(run_id) > 64:
-        raise UsageError(
-            f"run id {run_id!r}: use lowercase letters, digits and single hyphens (e.g. rel-2-4)"
-        )
-    return run_id
 
 
 def new_run(
@@ -65,7 +52,7 @@ def new_run(
 ) -> RunDocument:
     """A run of a framework, standing at its first phase."""
     if not title.strip():
-        raise UsageError("--title must not be empty")
+        raise InvalidField("title", "must not be empty")
     document = RunDocument(
         id=validate_run_id(run_id),
         title=title.strip(),
@@ -130,8 +117,8 @@ def check_evidence(item: Item, evidence: str | None) -> None:
             raise UsageError(f"evidence for '{item.id}' must be a link (https://...)")
         return
     example = {"link": "https://...", "file": "PATH", "text": '"..."'}[item.evidence.value]
-    raise UsageError(
-        f"item '{item.id}' asks for {item.evidence.value} evidence: pass --evidence {example}"
+    raise InvalidField(
+        "evidence", f"item '{item.id}' asks for {item.evidence.value} evidence ({example})"
     )
 
 
@@ -158,11 +145,10 @@ def set_item(
     phase, item = resolve_item(framework, ref)
     key = item_key(phase, item)
     if status in (ItemStatus.SKIPPED, ItemStatus.BLOCKED) and not (reason and reason.strip()):
-        raise UsageError(
-            f"{'skip' if status is ItemStatus.SKIPPED else 'block'} needs --reason saying why"
-        )
+        verb = "skip" if status is ItemStatus.SKIPPED else "block"
+        raise InvalidField("reason", f"{verb} needs a reason saying why")
     if expires is not None and status is not ItemStatus.SKIPPED:
-        raise UsageError("--expires applies only to skip (a waiver)")
+        raise InvalidField("expires", "applies only to skip (a waiver)")
     if status is ItemStatus.DONE and not automated:
         check_evidence(item, evidence)
     previous = document.items.get(key)

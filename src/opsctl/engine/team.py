@@ -1,73 +1,80 @@
 """The team roster in ``.opsctl/config.yaml``: who holds which roles.
 
-The file is edited with ruamel.yaml's round-trip mode, so the comments and
-layout people wrote survive ``opsctl team add``.
+The file is edited in round-trip mode (see :mod:`opsctl.definitions.config`),
+so the comments and layout people wrote survive ``opsctl team add``; the
+edited file is validated before it is written, so a roster change can never
+leave a configuration that later commands refuse.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
+from opsctl.definitions.config import (
+    Person,
+    dump_config,
+    parse_config_text,
+    read_config,
+    validate_config,
+)
+from opsctl.definitions.loader import read_text
 from opsctl.errors import UsageError
 from opsctl.store.files import atomic_write, locked
-from opsctl.store.workspace import Person, Workspace
+from opsctl.store.workspace import Workspace
 
 
-def _yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    handler = YAML()
-    handler.preserve_quotes = True
-    handler.indent(mapping=2, sequence=4, offset=2)
-    handler.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
-    )
-    return handler
-
-
-def add_person(workspace: Workspace, email: str, roles: list[str], name: str | None) -> Person:
-    """Add a person to the roster, or give an existing one more roles (and a new name)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
+def _check_person(email: str, roles: list[str], known: tuple[str, ...]) -> str:
     email = email.strip()
     if not email or any(ch.isspace() for ch in email):
         raise UsageError(f"person {email!r}: give an email or user name without spaces")
-    config = workspace.config()
-    known = config.all_roles()
     unknown = [role for role in roles if role not in known]
     if unknown:
         raise UsageError(
             f"unknown role '{unknown[0]}' (known: {', '.join(known)}); "
             "declare new roles under 'roles:' in .opsctl/config.yaml"
         )
-    handler = _yaml()
-    with locked(workspace.config_path):
-        text = workspace.config_path.read_text(encoding="utf-8")
-        document = handler.load(text) or CommentedMap()
-        people = document.get("people")
+    return email
+
+
+def _entry(people: Any, email: str, name: str | None) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    entry = next((p for p in people if str(p.get("email", "")).lower() == email.lower()), None)
+    if entry is None:
+        entry = CommentedMap(email=email, roles=CommentedSeq())
+        if name:
+            entry.insert(1, "name", name)
+        entry.fa.set_flow_style()
+        entry["roles"].fa.set_flow_style()
+        people.append(entry)
+    elif name:
+        entry["name"] = name
+    if entry.get("roles") is None:
+        entry["roles"] = CommentedSeq()
+        entry["roles"].fa.set_flow_style()
+    return entry
+
+
+def add_person(workspace: Workspace, email: str, roles: list[str], name: str | None) -> Person:
+    """Add a person to the roster, or give an existing one more roles (and a new name)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    path = workspace.config_path
+    email = _check_person(email, roles, read_config(path).all_roles())
+    with locked(path):
+        tree = parse_config_text(read_text(path), path) if path.exists() else None
+        tree = tree if tree is not None else CommentedMap()
+        people = tree.get("people")
         if people is None:
-            people = document["people"] = CommentedSeq()
-        entry = next((p for p in people if str(p.get("email", "")).lower() == email.lower()), None)
-        if entry is None:
-            entry = CommentedMap(email=email, roles=CommentedSeq())
-            if name:
-                entry.insert(1, "name", name)
-            entry.fa.set_flow_style()
-            entry["roles"].fa.set_flow_style()
-            people.append(entry)
-        elif name:
-            entry["name"] = name
-        if entry.get("roles") is None:
-            entry["roles"] = CommentedSeq()
-            entry["roles"].fa.set_flow_style()
+            people = tree["people"] = CommentedSeq()
+        entry = _entry(people, email, name)
         for role in roles:
             if role not in entry["roles"]:
                 entry["roles"].append(role)
         people.fa.set_block_style()
-        output = io.StringIO()
-        handler.dump(document, output)
-        atomic_write(workspace.config_path, output.getvalue())
+        text = dump_config(tree)
+        validate_config(parse_config_text(text, path), path)
+        atomic_write(path, text)
     return Person.model_validate(
         {"email": entry["email"], "name": entry.get("name", ""), "roles": list(entry["roles"])}
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from opsctl.definitions.model import Framework
-from opsctl.engine.runs import definition_digest, item_key
+from opsctl.definitions.model import Framework, definition_digest
+from opsctl.engine.runs import item_key
 from opsctl.engine.transitions import record
 from opsctl.store.documents import RunDocument
 

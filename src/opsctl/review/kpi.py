@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from opsctl.definitions.model import Direction, Metric
-from opsctl.store.metrics import MetricRecord, Reading, months_between
+from opsctl.review.periods import months_between
+from opsctl.store.metrics import MetricRecord, Reading
 
 TARGET_HORIZON_MONTHS = 12
 

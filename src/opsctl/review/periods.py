@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from opsctl.errors import UsageError
+from opsctl.errors import InvalidField
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -48,19 +48,19 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _year(text: str, flag: str, label: str) -> int:
+def _year(text: str, field: str, label: str) -> int:
     year = int(text)
     if not 1900 <= year <= 2999:
-        raise UsageError(f"{flag}: year out of range (1900-2999) in {label!r}")
+        raise InvalidField(field, f"year out of range (1900-2999) in {label!r}")
     return year
 
 
-def month(label: str) -> Period:
-    """The month ``YYYY-MM``."""
+def month(label: str, field: str = "month") -> Period:
+    """The month ``YYYY-MM``; errors name ``field``."""
     match = _MONTH.match(label)
     if not match:
-        raise UsageError(f"--month: expected YYYY-MM, got {label!r}")
-    start = dt.date(_year(match[1], "--month", label), int(match[2]), 1)
+        raise InvalidField(field, f"expected YYYY-MM, got {label!r}")
+    start = dt.date(_year(match[1], field, label), int(match[2]), 1)
     return Period(start, _add_months(start, 1), label, "monthly")
 
 
@@ -68,8 +68,8 @@ def quarter(label: str) -> Period:
     """The quarter ``YYYY-Qn``."""
     match = _QUARTER.match(label.upper())
     if not match:
-        raise UsageError(f"--quarter: expected YYYY-Qn such as 2026-Q4, got {label!r}")
-    start = dt.date(_year(match[1], "--quarter", label), (int(match[2]) - 1) * 3 + 1, 1)
+        raise InvalidField("quarter", f"expected YYYY-Qn such as 2026-Q4, got {label!r}")
+    start = dt.date(_year(match[1], "quarter", label), (int(match[2]) - 1) * 3 + 1, 1)
     return Period(start, _add_months(start, 3), label.upper(), "quarterly")
 
 
@@ -97,3 +97,15 @@ def trailing_months(period: Period, count: int) -> list[str]:
         labels.insert(0, current.label)
         current = current.previous()
     return labels
+
+
+def period_of(day: dt.date) -> str:
+    """The month a date falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_between(start: str, end: str) -> int:
+    """Whole months from one period to another (negative if ``end`` is earlier)."""
+    start_year, start_month = (int(part) for part in start.split("-"))
+    end_year, end_month = (int(part) for part in end.split("-"))
+    return (end_year - start_year) * 12 + (end_month - start_month)

@@ -9,6 +9,7 @@ older ones and refuses newer ones.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, Literal
@@ -16,7 +17,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from opsctl.definitions.model import SLUG_PATTERN
-from opsctl.errors import digest
+from opsctl.errors import UsageError, digest
 
 RUN_SCHEMA = 2
 """Version of the run document written by this opsctl (2: history is a hash chain)."""
@@ -150,3 +151,12 @@ class RunDocument(RunHeader):
         description="Hash of the last event. Every write changes this line, so two "
         "diverging edits always conflict in a plain git merge instead of merging wrongly.",
     )
+
+
+def validate_run_id(run_id: str) -> str:
+    """A run id is a slug, so it is a safe file name."""
+    if not re.match(SLUG_PATTERN, run_id) or len(run_id) > 64:
+        raise UsageError(
+            f"run id {run_id!r}: use lowercase letters, digits and single hyphens (e.g. rel-2-4)"
+        )
+    return run_id

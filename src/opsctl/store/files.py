@@ -19,8 +19,7 @@ from typing import Any, Generic, TypeVar
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
-from opsctl.definitions.loader import format_loc
-from opsctl.errors import StoreError, digest
+from opsctl.errors import StoreError, digest, format_loc
 
 Document = dict[str, Any]
 Upgrade = Callable[[Document], Document]

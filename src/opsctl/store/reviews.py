@@ -1,26 +1,15 @@
-"""The review cycle: which monthly and quarterly reviews are due or overdue.
-
-A review counts as held when its report was written with ``--output``; the
-workspace records that in ``.opsctl/reviews.json``. A period's review is due
-once the period has ended and overdue fourteen days later.
-"""
+"""The record of reviews held: ``.opsctl/reviews.json``, one entry per written report."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from opsctl.errors import UsageError
-from opsctl.review.periods import Period, containing, last_complete
-from opsctl.store.files import SingleDocument, atomic_write, next_head
+from opsctl.store.files import SingleDocument, next_head
 from opsctl.store.workspace import Workspace
 
 REVIEWS_SCHEMA = 1
-GRACE_DAYS = 14
 
 
 class ReportRecord(BaseModel):
@@ -60,58 +49,3 @@ def record_report(document: ReviewsDocument, record: ReportRecord) -> None:
     ] + [record]
     document.reports.sort(key=lambda r: (r.cadence, r.period))
     document.head = next_head(document.head, record)
-
-
-@dataclass(frozen=True)
-class ReviewDue:
-    """A review not yet held."""
-
-    cadence: str
-    period: str
-    due: dt.date
-    overdue: bool
-
-
-def due_reviews(
-    cadences: set[str], since: dt.date | None, held: ReviewsDocument, today: dt.date
-) -> list[ReviewDue]:
-    """Reviews of ended periods since the workspace's first activity that have no report."""
-    if since is None:
-        return []
-    done = {(r.cadence, r.period) for r in held.reports}
-    found: list[ReviewDue] = []
-    for cadence in sorted(cadences):
-        period: Period = containing(cadence, since)
-        last = last_complete(cadence, today)
-        while period <= last:
-            if (cadence, period.label) not in done:
-                overdue = today > period.end + dt.timedelta(days=GRACE_DAYS)
-                found.append(ReviewDue(cadence, period.label, period.end, overdue))
-            period = period.next()
-    return found
-
-
-def save_report(
-    workspace: Workspace,
-    cadence: str,
-    period: str,
-    text: str,
-    output: Path,
-    actor: str,
-    at: dt.datetime,
-) -> None:
-    """Write a report atomically and record its review as held."""
-    workspace.guard_output(output)
-    if output.is_dir():
-        raise UsageError(f"--output {output}: is a directory")
-    try:
-        atomic_write(output, text)
-    except OSError as exc:
-        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
-    try:
-        shown = output.resolve().relative_to(workspace.root).as_posix()
-    except ValueError:
-        shown = str(output.resolve())
-    record = ReportRecord(cadence=cadence, period=period, path=shown, by=actor, at=at)
-    with ReviewStore(workspace).update() as document:
-        record_report(document, record)

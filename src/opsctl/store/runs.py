@@ -13,10 +13,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from opsctl.definitions.model import Framework
-from opsctl.engine.runs import definition_digest, validate_run_id
-from opsctl.errors import StoreError, UsageError
-from opsctl.store.documents import RUN_SCHEMA, RUN_UPGRADES, RunDocument, RunHeader
+from opsctl.definitions.model import Framework, definition_digest
+from opsctl.errors import InvalidField, StoreError, UsageError
+from opsctl.store.documents import RUN_SCHEMA, RUN_UPGRADES, RunDocument, RunHeader, validate_run_id
 from opsctl.store.files import (
     atomic_write,
     dumps,
@@ -107,7 +106,7 @@ class RunStore:
         path = self.path(document.id)
         with locked(path):
             if path.exists():
-                raise UsageError(f"run '{document.id}' already exists; choose another --id")
+                raise InvalidField("id", f"run '{document.id}' already exists; choose another")
             self.pin(framework)
             save_model(document, path)
 

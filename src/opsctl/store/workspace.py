@@ -11,68 +11,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from opsctl.definitions.diagnostics import validation_diagnostics
-from opsctl.definitions.loader import parse_yaml, read_text
-from opsctl.definitions.model import BUILTIN_ROLES, RoleName, Slug
-from opsctl.errors import DefinitionError, UsageError
+from opsctl.definitions.config import CONFIG_TEMPLATE, Config, read_config
+from opsctl.errors import InvalidField, UsageError
 
 DIRNAME = ".opsctl"
 ENV_WORKSPACE = "OPSCTL_WORKSPACE"
-
-
-class Person(BaseModel):
-    """A member of the team and the roles they hold."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: str = Field(min_length=1)
-    name: str = ""
-    roles: list[RoleName] = []
-
-
-class Defaults(BaseModel):
-    """Defaults applied to new runs."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    due_in_days: int | None = Field(default=None, ge=1, le=3650)
-    enforce_owner: bool = Field(
-        default=False, description="Only holders of an item's owner role may complete it."
-    )
-
-
-class Config(BaseModel):
-    """``.opsctl/config.yaml``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    team: str = ""
-    roles: list[Slug] = Field(default=[], description="Roles beyond the built-in ones.")
-    people: list[Person] = []
-    defaults: Defaults = Defaults()
-
-    def all_roles(self) -> tuple[str, ...]:
-        """The built-in roles followed by the workspace's own."""
-        return BUILTIN_ROLES + tuple(role for role in self.roles if role not in BUILTIN_ROLES)
-
-
-CONFIG_TEMPLATE = """\
-# opsctl workspace configuration. Safe to commit: it holds no secrets.
-team: {team}
-# Roles beyond the built-in ones (product-director, product-manager,
-# operations, development, qa), e.g. [security, legal].
-roles: []
-# The people of the team and their roles, e.g.
-#   - {{email: alice@example.com, name: Alice, roles: [product-director]}}
-people: []
-defaults:
-  # Due date for new runs, in days from their start (null: none).
-  due_in_days: null
-  # Only people holding an item's owner role may complete it.
-  enforce_owner: false
-"""
 
 
 @dataclass(frozen=True)
@@ -110,19 +53,11 @@ class Workspace:
         """Refuse to write a report over the store: ``--output`` must stay outside ``.opsctl/``."""
         target = output.resolve()
         if target == self.dir or self.dir in target.parents:
-            raise UsageError(f"--output {output}: inside {DIRNAME}/; write reports elsewhere")
+            raise InvalidField("output", f"{output}: inside {DIRNAME}/; write reports elsewhere")
 
     def config(self) -> Config:
         """The parsed configuration; errors name the file, line and field."""
-        path = self.config_path
-        if not path.exists():
-            return Config()
-        text = read_text(path)
-        data = parse_yaml(text, path) or {}
-        try:
-            return Config.model_validate(data)
-        except ValidationError as exc:
-            raise DefinitionError(validation_diagnostics(exc.errors(), text, path)) from None
+        return read_config(self.config_path)
 
 
 def find_workspace(start: Path, explicit: Path | None = None) -> Workspace | None:
