@@ -335,7 +335,7 @@ def test_quarter_period() -> None:
     "label", ["2026-13", "2026-00", "2026-1", "2026-Q4", "26-11", "", "2026-11-01"]
 )
 def test_month_errors_name_the_field(label: str) -> None:
-    with pytest.raises(UsageError, match="^month: expected YYYY-MM"):
+    with pytest.raises(UsageError, match=r"^month: expected YYYY-MM"):
         month(label)
 
 
@@ -343,7 +343,7 @@ def test_month_errors_name_the_field(label: str) -> None:
     "label", ["2026-Q5", "2026-Q0", "2026Q1", "2026-11", "Q4-2026", "", "2026-Q"]
 )
 def test_quarter_errors_name_the_field(label: str) -> None:
-    with pytest.raises(UsageError, match="^quarter: expected YYYY-Qn"):
+    with pytest.raises(UsageError, match=r"^quarter: expected YYYY-Qn"):
         quarter(label)
 
 

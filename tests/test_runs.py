@@ -117,7 +117,7 @@ def test_new_run_refuses_bad_ids(framework: Framework, bad_id: str) -> None:
 
 
 def test_new_run_refuses_empty_title(framework: Framework) -> None:
-    with pytest.raises(UsageError, match="^title: must not be empty"):
+    with pytest.raises(UsageError, match=r"^title: must not be empty"):
         new_run(framework, "x", "   ", None, PM, AT)
 
 
@@ -207,7 +207,7 @@ def test_text_evidence_accepts_free_text(run, framework: Framework) -> None:
 def test_skip_and_block_need_a_reason(
     run, framework: Framework, status: ItemStatus, reason: str | None
 ) -> None:
-    with pytest.raises(UsageError, match="^reason: .* needs a reason"):
+    with pytest.raises(UsageError, match=r"^reason: .* needs a reason"):
         set_item(run, framework, "plain", status, PM, AT, reason=reason)
     assert run.items == {}
 
@@ -225,7 +225,7 @@ def test_expires_only_for_skip(run, framework: Framework, status: ItemStatus) ->
     if status is ItemStatus.OPEN:
         set_item(run, framework, "plain", ItemStatus.DONE, PM, AT)
     before = run.model_copy(deep=True)
-    with pytest.raises(UsageError, match="^expires: applies only to skip"):
+    with pytest.raises(UsageError, match=r"^expires: applies only to skip"):
         set_item(run, framework, "plain", status, PM, AT, reason="r", expires=dt.date(2026, 5, 1))
     assert run == before
 
