@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from opsctl.actions.views import status_of
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine.approvals import approve
@@ -22,7 +23,6 @@ from opsctl.engine.runs import (
     validate_run_id,
 )
 from opsctl.engine.upgrade import rebase_run
-from opsctl.engine.views import run_status
 from opsctl.errors import CheckFailed, UsageError
 from opsctl.store.documents import ItemStatus, RunStatus
 
@@ -494,7 +494,7 @@ def test_rebase_moves_a_run_whose_phase_disappeared(run, framework: Framework) -
 
 def test_run_status_shape(run, framework: Framework) -> None:
     set_item(run, framework, "scope", ItemStatus.DONE, PM, AT, evidence="https://x")
-    view = run_status(run, framework, TODAY, definition_digest(framework))
+    view = status_of(run, framework, TODAY, definition_digest(framework)).envelope()
     assert set(view) >= {"run", "phases", "definition"}
     assert view["run"]["id"] == "rel-1"
     assert view["run"]["phase"] == "plan"
@@ -506,7 +506,8 @@ def test_run_status_shape(run, framework: Framework) -> None:
     }
     assert [p["id"] for p in view["phases"]] == ["plan", "ship"]
     plan = view["phases"][0]
-    assert plan["current"] is True and view["phases"][1]["current"] is False
+    assert plan["current"] is True
+    assert view["phases"][1]["current"] is False
     assert plan["gate"]["met"] is False
     assert [m["item"] for m in plan["gate"]["missing"]] == [
         "plan/notes",
@@ -515,16 +516,17 @@ def test_run_status_shape(run, framework: Framework) -> None:
     ]
     scope = plan["items"][0]
     assert scope["key"] == "plan/scope"
-    assert scope["status"] == "done" and scope["evidence"] == "https://x"
+    assert scope["status"] == "done"
+    assert scope["evidence"] == "https://x"
     assert scope["evidence_kind"] == "link"
     assert plan["items"][1]["status"] == "open"
     assert view["phases"][1]["gate"]["approvals_required"] == ["operations"]
 
 
 def test_run_status_notices_a_changed_definition(run, framework: Framework) -> None:
-    view = run_status(run, framework, TODAY, "sha256:other")
+    view = status_of(run, framework, TODAY, "sha256:other").envelope()
     assert view["definition"]["changed"] is True
-    gone = run_status(run, framework, TODAY, None)
+    gone = status_of(run, framework, TODAY, None).envelope()
     assert gone["definition"]["changed"] is True
 
 

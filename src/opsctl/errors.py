@@ -21,9 +21,21 @@ EXIT_INTERNAL = 70
 
 
 class OpsctlError(Exception):
-    """Base of every error a user can cause; ``str()`` is the one line to show."""
+    """Base of every error a user can cause; each problem is one line to show.
+
+    ``topic`` names what found the problems (``error`` unless a command such
+    as ``audit`` reports findings of its own); the CLI prints each problem as
+    ``opsctl: TOPIC: PROBLEM`` and exits with ``exit_code``.
+    """
 
     exit_code = EXIT_USAGE
+    topic = "error"
+
+    def __init__(self, *problems: str, topic: str | None = None) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+        if topic is not None:
+            self.topic = topic
 
 
 class UsageError(OpsctlError):
@@ -50,7 +62,11 @@ class Interrupted(OpsctlError):
 
 
 class CheckFailed(OpsctlError):
-    """A rule the user asked opsctl to enforce does not hold (exit 1)."""
+    """A rule the user asked opsctl to enforce does not hold (exit 1).
+
+    Raised without problems when the command has already printed its report
+    (a check, an audit, the reviews due) and only the exit code remains.
+    """
 
     exit_code = EXIT_FAILED
 
@@ -98,7 +114,7 @@ class DefinitionError(OpsctlError):
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
-        super().__init__("\n".join(str(diagnostic) for diagnostic in diagnostics))
+        super().__init__(*(str(diagnostic) for diagnostic in diagnostics))
 
 
 class StoreError(OpsctlError):

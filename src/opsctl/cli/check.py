@@ -11,7 +11,7 @@ import typer
 
 from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, emit_json, err_console, print_columns, say
+from opsctl.cli.output import err_console, say
 from opsctl.errors import EXIT_FAILED, UsageError
 
 if TYPE_CHECKING:
@@ -130,59 +130,3 @@ def check(
             )
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
-
-
-def waivers(
-    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Only this run."),
-    output_format: OutputFormat = FormatOption,
-) -> None:
-    """List waivers (skipped items): reason, who, expiry, and whether they still count.
-
-    Example: opsctl waivers --format json
-    """
-    from opsctl.engine.runs import item_key
-    from opsctl.store.documents import ItemStatus
-
-    store = state.store()
-    today = clock.today()
-    ids = [run_id] if run_id else store.ids()
-    rows: list[dict[str, str]] = []
-    for current in ids:
-        document = store.load(current)
-        framework = store.framework_of(document)
-        for phase, item in framework.iter_items():
-            found = document.items.get(item_key(phase, item))
-            if found is None or found.status is not ItemStatus.SKIPPED:
-                continue
-            expired = found.expires is not None and found.expires < today
-            rows.append(
-                {
-                    "run": document.id,
-                    "item": item_key(phase, item),
-                    "reason": found.reason or "",
-                    "by": found.by,
-                    "at": clock.iso(found.at),
-                    "expires": found.expires.isoformat() if found.expires else "never",
-                    "state": "expired" if expired else "active",
-                }
-            )
-    if output_format is OutputFormat.JSON:
-        emit_json("waivers", {"waivers": rows})
-        return
-    if not rows:
-        say("no waivers")
-        return
-    print_columns(
-        ["RUN", "ITEM", "STATE", "EXPIRES", "BY", "REASON"],
-        [
-            [
-                row["run"],
-                row["item"],
-                row["state"],
-                row["expires"],
-                row["by"],
-                " ".join(str(row["reason"]).split()),
-            ]
-            for row in rows
-        ],
-    )

@@ -1,4 +1,4 @@
-"""Item and gate commands: done, skip, block, reopen, advance, approve."""
+"""Item and gate commands: done, skip, block, reopen, advance, approve, revoke."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl import clock
-from opsctl.actions.identity import current_actor
 from opsctl.cli import state
 from opsctl.cli.output import say
 
 if TYPE_CHECKING:
+    from opsctl.actions.items import ItemChanged, VoidedSignoff
     from opsctl.store.documents import ItemStatus
 
 RunArg = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs).")
@@ -21,23 +20,26 @@ ItemArg = typer.Argument(
 ReasonOption = typer.Option(None, "--reason", "-r", help="Why (required).")
 
 
-def _set(run_id: str, ref: str, status: ItemStatus, **fields: object) -> None:
-    from opsctl.engine.runs import item_key, set_item
+def voided_lines(voided: list[VoidedSignoff]) -> list[str]:
+    """One line per voided sign-off: which phase, whose, why, and who may sign again."""
+    return [
+        f"sign-off of phase '{v.phase}' by {v.approver} ({v.role}) voided: {v.reason}; "
+        f"may re-approve: {', '.join(v.may_reapprove) or 'nobody in the roster holds ' + v.role}"
+        for v in voided
+    ]
 
-    store = state.store()
-    with store.update(run_id) as document:
-        framework = store.framework_of(document)
-        state.guard_owner(framework, ref)
-        phase, item = set_item(
-            document,
-            framework,
-            ref,
-            status,
-            current_actor(),
-            clock.now(),
-            **fields,  # type: ignore[arg-type]
-        )
-    say(f"{run_id}: {item_key(phase, item)} is now {status.value}")
+
+def print_item_changed(result: ItemChanged) -> None:
+    """``RUN: ITEM is now STATUS``, then every sign-off the change voided."""
+    say(f"{result.run}: {result.item} is now {result.status}")
+    for line in voided_lines(result.voided):
+        say(line)
+
+
+def _set(run_id: str, ref: str, status: ItemStatus, **fields: object) -> None:
+    from opsctl.actions.items import set_item_status
+
+    print_item_changed(set_item_status(state.session(), run_id, ref, status, **fields))  # type: ignore[arg-type]
 
 
 def done(
@@ -69,9 +71,10 @@ def skip(
 
     Example: opsctl skip rel-2-4 innovation/market-validated --reason "internal only"
     """
+    from opsctl.clock import parse_date
     from opsctl.store.documents import ItemStatus
 
-    expiry = clock.parse_date(expires, "expires") if expires else None
+    expiry = parse_date(expires, "expires") if expires else None
     _set(run_id, item, ItemStatus.SKIPPED, reason=reason, expires=expiry)
 
 
@@ -100,23 +103,13 @@ def advance(run_id: str = RunArg) -> None:
 
     Example: opsctl advance rel-2-4
     """
-    from opsctl.engine.runs import GateRefused
-    from opsctl.engine.runs import advance as advance_run
+    from opsctl.actions.runs import advance_run
 
-    store = state.store()
-    refused: GateRefused | None = None
-    with store.update(run_id) as document:
-        framework = store.framework_of(document)
-        try:
-            following = advance_run(document, framework, current_actor(), clock.now())
-        except GateRefused as exc:
-            refused = exc
-    if refused is not None:
-        raise refused
-    if following is None:
+    result = advance_run(state.session(), run_id)
+    if result.phase is None:
         say(f"{run_id}: final gate passed; run completed")
     else:
-        say(f"{run_id}: now in phase '{following.id}' ({following.title})")
+        say(f"{run_id}: now in phase '{result.phase}' ({result.phase_title})")
 
 
 def approve(
@@ -129,24 +122,10 @@ def approve(
 
     Example: opsctl approve rel-2-4 --comment "go for release"
     """
-    from opsctl.engine.approvals import approve as approve_gate
+    from opsctl.actions.items import approve_phase
 
-    store = state.store()
-    people = state.workspace().config().people
-    with store.update(run_id) as document:
-        framework = store.framework_of(document)
-        granted = approve_gate(
-            document,
-            framework,
-            people,
-            current_actor(),
-            clock.now(),
-            phase_id=phase,
-            role=role,
-            comment=comment,
-        )
-    roles = ", ".join(approval.role for approval in granted)
-    say(f"{run_id}: phase '{granted[0].phase}' approved as {roles}")
+    result = approve_phase(state.session(), run_id, phase, role, comment)
+    say(f"{run_id}: phase '{result.phase}' approved as {', '.join(result.roles)}")
 
 
 def revoke(
@@ -158,10 +137,7 @@ def revoke(
 
     Example: opsctl revoke rel-2-4 --phase execution --reason "rollback plan changed"
     """
-    from opsctl.engine.approvals import revoke as revoke_approvals
+    from opsctl.actions.items import revoke_signoff
 
-    store = state.store()
-    with store.update(run_id) as document:
-        revoked = revoke_approvals(document, phase, current_actor(), reason or "", clock.now())
-    roles = ", ".join(approval.role for approval in revoked)
-    say(f"{run_id}: sign-off of phase '{phase}' as {roles} revoked")
+    result = revoke_signoff(state.session(), run_id, phase, reason)
+    say(f"{run_id}: sign-off of phase '{phase}' as {', '.join(result.roles)} revoked")

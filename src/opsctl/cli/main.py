@@ -93,7 +93,7 @@ for command in (
     app.command()(command)
 app.command()(runs.upgrade)
 app.command()(check.check)
-app.command()(check.waivers)
+app.command()(runs.waivers)
 app.add_typer(metric.app, name="metric")
 app.add_typer(report.app, name="report")
 app.add_typer(report.review_app, name="review")
@@ -137,8 +137,9 @@ def main(argv: list[str] | None = None) -> None:
     except OpsctlError as exc:
         if debug:
             traceback.print_exc()
-        message = _in_flags(exc, args) if isinstance(exc, InvalidField) else str(exc)
-        err_console().print(f"opsctl: error: {message}", markup=False, highlight=False)
+        problems = [_in_flags(exc, args)] if isinstance(exc, InvalidField) else exc.problems
+        for problem in problems:
+            err_console().print(f"opsctl: {exc.topic}: {problem}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console().print("opsctl: interrupted", markup=False)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import sys
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from opsctl.actions.results import Result
 
 JSON_VERSION = 1
 """Version of every ``--format json`` shape (docs/json.md)."""
@@ -69,6 +72,11 @@ def safe(text: object) -> str:
 def say(message: object) -> None:
     """Print a plain message (no markup) on stdout."""
     console().print(plain(message), markup=False, highlight=False)
+
+
+def emit(result: Result) -> None:
+    """Print a use case's result in the versioned JSON envelope (docs/json.md)."""
+    sys.stdout.write(result.to_json())
 
 
 def emit_json(kind: str, payload: dict[str, Any]) -> None:

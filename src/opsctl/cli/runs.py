@@ -1,25 +1,21 @@
-"""Run commands: init, start, runs, status, log, upgrade."""
+"""Run commands: init, start, runs, status, log, waivers, upgrade."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
 
-from opsctl import clock
-from opsctl.actions.identity import current_actor
 from opsctl.cli import state
 from opsctl.cli.output import (
     FormatOption,
     OutputFormat,
     console,
-    emit_json,
-    err_console,
+    emit,
     print_columns,
     say,
 )
-from opsctl.errors import StoreError, UsageError
+from opsctl.errors import StoreError
 
 
 def init(
@@ -36,17 +32,12 @@ def init(
 
     Example: opsctl init --team "Checkout squad"
     """
-    from opsctl.store.workspace import init_workspace
+    from opsctl.actions.runs import init_workspace
 
-    if git:
-        from opsctl.git.setup import repository_root, setup_git
-
-        repository_root(path)
-    workspace = init_workspace(path, team)
-    say(f"created {workspace.dir}")
-    if git:
-        for line in setup_git(workspace.root):
-            console().print(line)
+    result = init_workspace(path, team, git)
+    say(f"created {result.folder}")
+    for line in result.git:
+        console().print(line)
     say("next: opsctl frameworks list, then opsctl start FRAMEWORK --title TITLE")
 
 
@@ -62,31 +53,15 @@ def start(
 
     Example: opsctl start release-management --title "Release 2.4" --due 2026-12-15
     """
-    from opsctl.engine.runs import new_run, slugify
+    from opsctl.actions.runs import start_run
 
-    store = state.store()
-    framework = state.catalog().get(framework_id).framework
-    due_date = clock.parse_date(due, "due") if due else None
-    defaults = state.workspace().config().defaults
-    at = clock.now()
-    if due_date is None and defaults.due_in_days:
-        due_date = at.date() + dt.timedelta(days=defaults.due_in_days)
-    chosen = run_id or _free_id(slugify(title))
-    document = new_run(framework, chosen, title, due_date, current_actor(), at)
-    store.create(document, framework)
+    result = start_run(state.session(), framework_id, title, run_id, due)
     console().print(
-        f"started {document.id}: {framework.title}, phase 1 of {len(framework.phases)} "
-        f"({framework.phases[0].title})"
+        f"started {result.run}: {result.framework_title}, phase 1 of {result.phases} "
+        f"({result.phase_title})",
+        markup=False,
     )
-    say(f"next: opsctl walk {document.id}   or   opsctl status {document.id}")
-
-
-def _free_id(base: str) -> str:
-    store = state.store()
-    candidate, number = base, 2
-    while store.exists(candidate):
-        candidate, number = f"{base[:60]}-{number}", number + 1
-    return candidate
+    say(f"next: opsctl walk {result.run}   or   opsctl status {result.run}")
 
 
 def runs(output_format: OutputFormat = FormatOption) -> None:
@@ -94,40 +69,30 @@ def runs(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl runs --format json
     """
-    from opsctl.engine.views import run_summary
+    from opsctl.actions.views import list_runs
 
-    store = state.store()
-    documents, errors = store.headers()
-    today = clock.today()
-    rows = []
-    for document in documents:
-        try:
-            rows.append(run_summary(document, store.framework_of(document), today))
-        except StoreError as exc:
-            errors.append(exc)
+    result = list_runs(state.session())
     if output_format is OutputFormat.JSON:
-        emit_json("runs", {"runs": rows})
-    elif not rows and not errors:
+        emit(result)
+    elif not result.runs and not result.errors:
         say("no runs yet; start one with: opsctl start FRAMEWORK --title TITLE")
     else:
-        lines = []
-        for row in rows:
-            done, total = row["progress"]["complete"], row["progress"]["total"]
-            lines.append(
+        print_columns(
+            ["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"],
+            [
                 [
-                    row["id"],
-                    row["framework"],
-                    f"{row['phase_number']}/{row['phases']} {row['phase'] or ''}".rstrip(),
-                    f"{done}/{total}",
-                    (row["due"] or "-") + (" overdue" if row["overdue"] else ""),
-                    row["status"],
+                    row.id,
+                    row.framework,
+                    f"{row.phase_number}/{row.phases} {row.phase or ''}".rstrip(),
+                    f"{row.progress.complete}/{row.progress.total}",
+                    (row.due or "-") + (" overdue" if row.overdue else ""),
+                    row.status,
                 ]
-            )
-        print_columns(["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"], lines)
-    for message in dict.fromkeys(str(error) for error in errors):
-        err_console().print(f"opsctl: error: {message}", markup=False)
-    if errors:
-        raise typer.Exit(StoreError.exit_code)
+                for row in result.runs
+            ],
+        )
+    if result.errors:
+        raise StoreError(*result.errors)
 
 
 def status(
@@ -139,19 +104,14 @@ def status(
 
     Example: opsctl status rel-2-4 --all
     """
+    from opsctl.actions.views import run_status
     from opsctl.cli.render import print_status
-    from opsctl.engine.views import run_status
 
-    store = state.store()
-    document = store.load(run_id)
-    framework = store.framework_of(document)
-    view = run_status(
-        document, framework, clock.today(), state.current_digest(document.framework.id)
-    )
+    result = run_status(state.session(), run_id)
     if output_format is OutputFormat.JSON:
-        emit_json("run-status", view)
+        emit(result)
         return
-    print_status(view, all_phases)
+    print_status(result.model_dump(mode="json"), all_phases)
 
 
 def log(
@@ -163,13 +123,11 @@ def log(
 
     Example: opsctl log rel-2-4 -n 20
     """
-    document = state.store().load(run_id)
-    events = document.history[-limit:] if limit else document.history
+    from opsctl.actions.views import run_log
+
+    result = run_log(state.session(), run_id, limit)
     if output_format is OutputFormat.JSON:
-        emit_json(
-            "run-log",
-            {"run": document.id, "events": [e.model_dump(mode="json") for e in events]},
-        )
+        emit(result)
         return
     print_columns(
         ["WHEN (UTC)", "WHO", "WHAT", "ON", "DETAILS"],
@@ -184,8 +142,31 @@ def log(
                     for key, value in sorted(event.detail.items())
                 ),
             ]
-            for event in events
+            for event in result.events
         ],
+    )
+
+
+def waivers(
+    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Only this run."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """List waivers (skipped items): reason, who, expiry, and whether they still count.
+
+    Example: opsctl waivers --format json
+    """
+    from opsctl.actions.views import list_waivers
+
+    result = list_waivers(state.session(), run_id)
+    if output_format is OutputFormat.JSON:
+        emit(result)
+        return
+    if not result.waivers:
+        say("no waivers")
+        return
+    print_columns(
+        ["RUN", "ITEM", "STATE", "EXPIRES", "BY", "REASON"],
+        [[w.run, w.item, w.state, w.expires, w.by, w.reason] for w in result.waivers],
     )
 
 
@@ -197,26 +178,13 @@ def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) ->
 
     Example: opsctl upgrade rel-2-4
     """
-    from opsctl.engine.upgrade import rebase_run
+    from opsctl.actions.runs import upgrade_run
 
-    store = state.store()
-    with store.update(run_id) as document:
-        from opsctl.engine.runs import require_active
-
-        require_active(document)
-        entry = state.catalog().entries.get(document.framework.id)
-        if entry is None:
-            raise UsageError(
-                f"framework '{document.framework.id}' no longer exists; the run keeps its "
-                "pinned copy and cannot be upgraded"
-            )
-        if state.current_digest(document.framework.id) == document.framework.digest:
-            say(f"{run_id} already follows the current definition")
-            return
-        old = store.framework_of(document)
-        store.pin(entry.framework)
-        result = rebase_run(document, old, entry.framework, current_actor(), clock.now())
-    say(f"upgraded {run_id} to the current '{document.framework.id}' definition")
+    result = upgrade_run(state.session(), run_id)
+    if not result.changed:
+        say(f"{run_id} already follows the current definition")
+        return
+    say(f"upgraded {run_id} to the current '{result.framework}' definition")
     say(f"added: {', '.join(result.added) or 'nothing'}")
     say(f"removed: {', '.join(result.removed) or 'nothing'}")
     if result.phase_before != result.phase_after:

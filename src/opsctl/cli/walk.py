@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from opsctl import clock
-from opsctl.actions.identity import current_actor
 from opsctl.cli import state
 from opsctl.cli.output import console, safe
 from opsctl.errors import Interrupted, OpsctlError, UsageError
@@ -66,6 +65,16 @@ class Prompter:
             raise
         console().print(answer, markup=False)
         return answer
+
+    def confirm(self, question: str) -> bool:
+        """Ask a yes/no question until the answer is understood; empty means no."""
+        while True:
+            answer = self.ask(question).lower()
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("", "n", "no"):
+                return False
+            console().print("[yellow]please answer y or n[/]")
 
     def ask_required(self, question: str) -> str:
         """Ask until the answer is not empty."""
@@ -159,7 +168,7 @@ def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Pr
 
 
 def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompter) -> None:
-    from opsctl.engine.runs import item_key, set_item
+    from opsctl.engine.runs import item_key
     from opsctl.store.documents import ItemStatus
 
     fields: dict[str, object] = {}
@@ -173,18 +182,12 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
         fields["reason"] = prompter.ask_required("  reason: ")
         if choice == "skip":
             fields["expires"] = _ask_expiry(prompter)
-    store = state.store()
-    with store.update(run_id) as document:
-        state.guard_owner(store.framework_of(document), item_key(phase, item))
-        set_item(
-            document,
-            store.framework_of(document),
-            item_key(phase, item),
-            status,
-            current_actor(),
-            clock.now(),
-            **fields,  # type: ignore[arg-type]
-        )
+    from opsctl.actions.items import set_item_status
+    from opsctl.cli.items import voided_lines
+
+    result = set_item_status(state.session(), run_id, item_key(phase, item), status, **fields)  # type: ignore[arg-type]
+    for line in voided_lines(result.voided):
+        console().print(f"  {safe(line)}")
     console().print(f"  [green]recorded: {status.value}[/]")
 
 
@@ -216,25 +219,20 @@ def _ask_evidence(item: Item, prompter: Prompter) -> str:
 
 def _offer_advance(run_id: str, prompter: Prompter) -> bool:
     """Offer to leave the phase when its gate is met; True to keep walking."""
+    from opsctl.actions.runs import advance_run
+    from opsctl.actions.views import run_status
     from opsctl.cli.render import gate_line
-    from opsctl.engine.runs import advance
-    from opsctl.engine.views import run_status
 
-    store = state.store()
-    document = store.load(run_id)
-    framework = store.framework_of(document)
-    view = run_status(document, framework, clock.today(), None)
-    phase_view = next(p for p in view["phases"] if p["current"])
-    console().print("\n" + gate_line(phase_view))
-    if not phase_view["gate"]["met"]:
-        if phase_view["gate"]["approvals_missing"]:
+    view = run_status(state.session(), run_id)
+    phase_view = next(p for p in view.phases if p.current)
+    console().print("\n" + gate_line(phase_view.model_dump(mode="json")))
+    if not phase_view.gate.met:
+        if phase_view.gate.approvals_missing:
             console().print(f"sign-off: the role holders run 'opsctl approve {run_id}'")
         return False
-    if prompter.ask("advance to the next phase? [y/N] ").lower() not in ("y", "yes"):
+    if not prompter.confirm("advance to the next phase? [y/N] "):
         return False
-    with store.update(run_id) as document:
-        following = advance(document, store.framework_of(document), current_actor(), clock.now())
-    console().print(
-        f"[green]advanced{' to ' + following.id if following else '; run completed'}[/]"
-    )
+    result = advance_run(state.session(), run_id)
+    following = result.phase
+    console().print(f"[green]advanced{' to ' + following if following else '; run completed'}[/]")
     return following is not None

@@ -1,0 +1,146 @@
+"""Use cases on items and sign-offs: done, skip, block, reopen, approve, revoke.
+
+``opsctl done`` and ``opsctl walk`` record an item through the same
+:func:`set_item_status`; every result names the sign-offs the change voided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from opsctl.actions.results import Result
+from opsctl.actions.session import Session
+from opsctl.definitions.config import Person
+from opsctl.engine.approvals import approve, holders, revoke
+from opsctl.engine.runs import item_key, set_item
+from opsctl.store.documents import ItemStatus, RunDocument
+
+
+class VoidedSignoff(BaseModel):
+    """A sign-off that no longer counts: whose, in which role, why, who may sign again."""
+
+    phase: str
+    role: str
+    approver: str
+    reason: str
+    may_reapprove: list[str]
+
+
+def _voided_since(document: RunDocument, start: int, people: list[Person]) -> list[VoidedSignoff]:
+    """The sign-offs voided by the events recorded from ``start`` on."""
+    return [
+        VoidedSignoff(
+            phase=event.phase or "",
+            role=event.detail.get("role", ""),
+            approver=event.detail.get("approver", ""),
+            reason=event.detail.get("reason", ""),
+            may_reapprove=holders(event.detail.get("role", ""), people),
+        )
+        for event in document.history[start:]
+        if event.action == "void-approval"
+    ]
+
+
+class ItemChanged(Result):
+    """An item's new state, and the sign-offs the change voided."""
+
+    KIND: ClassVar[str] = "item"
+
+    run: str
+    item: str
+    status: str
+    voided: list[VoidedSignoff]
+
+
+def set_item_status(
+    session: Session,
+    run_id: str,
+    ref: str,
+    status: ItemStatus,
+    *,
+    evidence: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    expires: dt.date | None = None,
+) -> ItemChanged:
+    """Record an item done, skipped (a waiver), blocked or open again."""
+    store = session.runs
+    with store.update(run_id) as document:
+        framework = store.framework_of(document)
+        session.guard_owner(framework, ref)
+        start = len(document.history)
+        phase, item = set_item(
+            document,
+            framework,
+            ref,
+            status,
+            session.actor,
+            session.now(),
+            evidence=evidence,
+            note=note,
+            reason=reason,
+            expires=expires,
+        )
+        voided = _voided_since(document, start, session.config.people)
+    return ItemChanged(run=run_id, item=item_key(phase, item), status=status.value, voided=voided)
+
+
+class SignedOff(Result):
+    """Sign-offs granted or withdrawn for one phase."""
+
+    KIND: ClassVar[str] = "signoff"
+
+    run: str
+    phase: str
+    roles: list[str]
+    by: str
+    voided: list[VoidedSignoff]
+
+
+def approve_phase(
+    session: Session,
+    run_id: str,
+    phase: str | None = None,
+    role: str | None = None,
+    comment: str | None = None,
+) -> SignedOff:
+    """Sign off a phase's gate in every pending role the actor holds."""
+    store = session.runs
+    people = session.config.people
+    with store.update(run_id) as document:
+        granted = approve(
+            document,
+            store.framework_of(document),
+            people,
+            session.actor,
+            session.now(),
+            phase_id=phase,
+            role=role,
+            comment=comment,
+        )
+    return SignedOff(
+        run=run_id,
+        phase=granted[0].phase,
+        roles=[approval.role for approval in granted],
+        by=session.actor,
+        voided=[],
+    )
+
+
+def revoke_signoff(session: Session, run_id: str, phase: str, reason: str | None) -> SignedOff:
+    """Withdraw the actor's own sign-offs of a phase; they stay in the history, voided."""
+    store = session.runs
+    with store.update(run_id) as document:
+        start = len(document.history)
+        revoked = revoke(document, phase, session.actor, reason or "", session.now())
+        voided = _voided_since(document, start, session.config.people)
+    return SignedOff(
+        run=run_id,
+        phase=phase,
+        roles=[approval.role for approval in revoked],
+        by=session.actor,
+        voided=voided,
+    )

@@ -1,0 +1,128 @@
+"""What every use case works in: the workspace, its configuration, catalog and stores.
+
+A :class:`Session` is made once per command (or per library call) and loads
+each part only when a use case first asks for it, so a command pays only for
+what it uses. It also says who is acting and what time it is, so a use case
+never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from opsctl import clock
+from opsctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from opsctl.definitions.catalog import Catalog
+    from opsctl.definitions.config import Config
+    from opsctl.definitions.model import Framework
+    from opsctl.store.metrics import MetricsStore
+    from opsctl.store.reviews import ReviewStore
+    from opsctl.store.runs import RunStore
+    from opsctl.store.workspace import Workspace
+
+DIRNAME = ".opsctl"
+
+
+@dataclass
+class Session:
+    """The workspace a use case acts on (found from ``cwd`` unless ``workspace_path`` is given)."""
+
+    workspace_path: Path | None = None
+    cwd: Path = field(default_factory=Path.cwd)
+
+    @cached_property
+    def found_workspace(self) -> Workspace | None:
+        """The workspace in effect, if there is one."""
+        from opsctl.store.workspace import find_workspace
+
+        return find_workspace(self.cwd, self.workspace_path)
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace in effect, or a UsageError saying how to create one."""
+        found = self.found_workspace
+        if found is None:
+            raise UsageError(
+                f"not inside an opsctl workspace (no {DIRNAME}/ here or in any parent folder); "
+                "run 'opsctl init' to create one, or pass --workspace PATH"
+            )
+        return found
+
+    @cached_property
+    def config(self) -> Config:
+        """The workspace's configuration (the default one outside a workspace)."""
+        from opsctl.definitions.config import Config
+
+        found = self.found_workspace
+        return found.config() if found else Config()
+
+    @cached_property
+    def roles(self) -> tuple[str, ...]:
+        """Every role known here: built-in plus the workspace's."""
+        return self.config.all_roles()
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """Built-in frameworks and the workspace's own."""
+        from opsctl.definitions.catalog import load_catalog
+
+        found = self.found_workspace
+        return load_catalog(found.frameworks_dir if found else None, self.roles)
+
+    @cached_property
+    def runs(self) -> RunStore:
+        """The run store of the workspace."""
+        from opsctl.store.runs import RunStore
+
+        return RunStore(self.workspace)
+
+    @cached_property
+    def metrics(self) -> MetricsStore:
+        """The KPI readings of the workspace."""
+        from opsctl.store.metrics import MetricsStore
+
+        return MetricsStore(self.workspace)
+
+    @cached_property
+    def reviews(self) -> ReviewStore:
+        """The record of reviews held in the workspace."""
+        from opsctl.store.reviews import ReviewStore
+
+        return ReviewStore(self.workspace)
+
+    @cached_property
+    def actor(self) -> str:
+        """Who is acting (see :func:`opsctl.actions.identity.current_actor`)."""
+        from opsctl.actions.identity import current_actor
+
+        return current_actor()
+
+    def now(self) -> dt.datetime:
+        """The current time (``OPSCTL_NOW`` when set)."""
+        return clock.now()
+
+    def today(self) -> dt.date:
+        """The current date (``OPSCTL_NOW`` when set)."""
+        return clock.today()
+
+    def current_digest(self, framework_id: str) -> str | None:
+        """The digest of a framework's current definition, if it still exists."""
+        from opsctl.definitions.model import definition_digest
+
+        entry = self.catalog.entries.get(framework_id)
+        return definition_digest(entry.framework) if entry else None
+
+    def guard_owner(self, framework: Framework, ref: str) -> None:
+        """Refuse (exit 1) a change by someone not holding the item's owner role, if enforced."""
+        from opsctl.engine.approvals import check_owner
+        from opsctl.engine.runs import resolve_item
+
+        _, item = resolve_item(framework, ref)
+        config = self.config
+        check_owner(item, self.actor, config.people, config.defaults.enforce_owner)

@@ -1,0 +1,288 @@
+"""Read use cases over runs: the list, one run's status, its history, the waivers.
+
+Their results are the documented JSON shapes (docs/json.md) and what the
+text renderings read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from opsctl.actions.results import Result
+from opsctl.actions.session import Session
+from opsctl.clock import iso
+from opsctl.definitions.model import Framework
+from opsctl.engine.runs import current_phase, gate_report, item_key, progress, state_of
+from opsctl.errors import StoreError
+from opsctl.store.documents import Event, ItemStatus, RunDocument, RunHeader
+
+
+def _omitted(value: object) -> bool:
+    return value is None
+
+
+class Progress(BaseModel):
+    """Required items complete out of all required items."""
+
+    complete: int
+    total: int
+
+
+class RunSummary(BaseModel):
+    """One line of ``opsctl runs``."""
+
+    id: str
+    title: str
+    framework: str
+    status: str
+    phase: str | None
+    phase_title: str | None
+    phase_number: int
+    phases: int
+    progress: Progress
+    due: str | None
+    overdue: bool
+    created: str
+
+
+def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> RunSummary:
+    """Where a run stands, in one line."""
+    complete, total = progress(document, framework, today)
+    phase = current_phase(document, framework)
+    return RunSummary(
+        id=document.id,
+        title=document.title,
+        framework=document.framework.id,
+        status=document.status.value,
+        phase=phase.id if phase else None,
+        phase_title=phase.title if phase else None,
+        phase_number=framework.phases.index(phase) + 1 if phase else len(framework.phases),
+        phases=len(framework.phases),
+        progress=Progress(complete=complete, total=total),
+        due=document.due.isoformat() if document.due else None,
+        overdue=bool(document.due and document.due < today and document.phase is not None),
+        created=iso(document.created),
+    )
+
+
+class RunList(Result):
+    """``opsctl runs``: every readable run; unreadable ones are listed as errors."""
+
+    KIND: ClassVar[str] = "runs"
+
+    runs: list[RunSummary]
+    errors: list[str] = Field(default=[], exclude=True)
+
+
+def list_runs(session: Session) -> RunList:
+    """Every run of the workspace, in id order."""
+    store = session.runs
+    documents, errors = store.headers()
+    today = session.today()
+    rows = []
+    for document in documents:
+        try:
+            rows.append(run_summary(document, store.framework_of(document), today))
+        except StoreError as exc:
+            errors.append(exc)
+    return RunList(runs=rows, errors=list(dict.fromkeys(str(error) for error in errors)))
+
+
+class MissingItem(BaseModel):
+    """An item keeping a gate shut."""
+
+    item: str
+    owner: str
+    why: str
+
+
+class GateView(BaseModel):
+    """What a phase's gate needs and has."""
+
+    met: bool
+    missing: list[MissingItem]
+    approvals_required: list[str]
+    approvals_missing: list[str]
+
+
+class ItemView(BaseModel):
+    """An item of a phase with its recorded state (absent fields: not recorded)."""
+
+    key: str
+    id: str
+    title: str
+    owner: str
+    required: bool
+    evidence_kind: str
+    status: str
+    by: str | None = Field(default=None, exclude_if=_omitted)
+    at: dt.datetime | None = Field(default=None, exclude_if=_omitted)
+    evidence: str | None = Field(default=None, exclude_if=_omitted)
+    note: str | None = Field(default=None, exclude_if=_omitted)
+    reason: str | None = Field(default=None, exclude_if=_omitted)
+    expires: dt.date | None = Field(default=None, exclude_if=_omitted)
+
+
+class PhaseView(BaseModel):
+    """A phase of a run: its gate and items."""
+
+    id: str
+    title: str
+    current: bool
+    gate: GateView
+    items: list[ItemView]
+
+
+class DefinitionView(BaseModel):
+    """The definition a run is pinned to, against the current one."""
+
+    digest: str
+    current_digest: str | None
+    changed: bool
+
+
+class ApprovalView(BaseModel):
+    """A sign-off as stored."""
+
+    phase: str
+    role: str
+    by: str
+    at: dt.datetime
+    digest: str
+    comment: str | None = Field(default=None, exclude_if=_omitted)
+    voided: str | None = Field(default=None, exclude_if=_omitted)
+
+
+class RunStatus(Result):
+    """``opsctl status``: every phase, item state and gate of one run."""
+
+    KIND: ClassVar[str] = "run-status"
+
+    run: RunSummary
+    definition: DefinitionView
+    approvals: list[ApprovalView]
+    phases: list[PhaseView]
+
+
+def _item_view(document: RunDocument, phase: Any, item: Any) -> ItemView:
+    state = state_of(document, phase, item)
+    recorded = state.model_dump(exclude={"status"}) if state else {}
+    return ItemView(
+        key=item_key(phase, item),
+        id=item.id,
+        title=item.title,
+        owner=item.owner,
+        required=item.required,
+        evidence_kind=item.evidence.value,
+        status=state.status.value if state else "open",
+        **recorded,
+    )
+
+
+def _phase_view(document: RunDocument, phase: Any, today: dt.date) -> PhaseView:
+    report = gate_report(document, phase, today)
+    return PhaseView(
+        id=phase.id,
+        title=phase.title,
+        current=phase.id == document.phase,
+        gate=GateView(
+            met=report.met,
+            missing=[
+                MissingItem(item=item_key(m.phase, m.item), owner=m.item.owner, why=m.why)
+                for m in report.missing
+            ],
+            approvals_required=list(phase.gate.approvals),
+            approvals_missing=report.approvals_missing,
+        ),
+        items=[_item_view(document, phase, item) for item in phase.items],
+    )
+
+
+def status_of(
+    document: RunDocument, framework: Framework, today: dt.date, current_digest: str | None
+) -> RunStatus:
+    """Everything ``opsctl status`` shows of a loaded run."""
+    return RunStatus(
+        run=run_summary(document, framework, today),
+        definition=DefinitionView(
+            digest=document.framework.digest,
+            current_digest=current_digest,
+            changed=current_digest != document.framework.digest,
+        ),
+        approvals=[ApprovalView(**approval.model_dump()) for approval in document.approvals],
+        phases=[_phase_view(document, phase, today) for phase in framework.phases],
+    )
+
+
+def run_status(session: Session, run_id: str) -> RunStatus:
+    """One run's status, read from the store."""
+    document = session.runs.load(run_id)
+    framework = session.runs.framework_of(document)
+    return status_of(
+        document, framework, session.today(), session.current_digest(document.framework.id)
+    )
+
+
+class RunLog(Result):
+    """``opsctl log``: a run's history, oldest first."""
+
+    KIND: ClassVar[str] = "run-log"
+
+    run: str
+    events: list[Event]
+
+
+def run_log(session: Session, run_id: str, limit: int = 0) -> RunLog:
+    """A run's history (only the last ``limit`` events, if given)."""
+    document = session.runs.load(run_id)
+    events = document.history[-limit:] if limit else document.history
+    return RunLog(run=document.id, events=events)
+
+
+class Waiver(BaseModel):
+    """A skipped item and whether its waiver still counts."""
+
+    run: str
+    item: str
+    reason: str
+    by: str
+    at: str
+    expires: str
+    state: str
+
+
+class WaiverList(Result):
+    """``opsctl waivers``."""
+
+    KIND: ClassVar[str] = "waivers"
+
+    waivers: list[Waiver]
+
+
+def list_waivers(session: Session, run_id: str | None = None) -> WaiverList:
+    """Every waiver of one run or of all runs."""
+    store = session.runs
+    today = session.today()
+    rows: list[Waiver] = []
+    for current in [run_id] if run_id else store.ids():
+        document = store.load(current)
+        for phase, item in store.framework_of(document).iter_items():
+            found = document.items.get(item_key(phase, item))
+            if found is None or found.status is not ItemStatus.SKIPPED:
+                continue
+            expired = found.expires is not None and found.expires < today
+            rows.append(
+                Waiver(
+                    run=document.id,
+                    item=item_key(phase, item),
+                    reason=found.reason or "",
+                    by=found.by,
+                    at=iso(found.at),
+                    expires=found.expires.isoformat() if found.expires else "never",
+                    state="expired" if expired else "active",
+                )
+            )
+    return WaiverList(waivers=rows)
