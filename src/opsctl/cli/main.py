@@ -113,52 +113,51 @@ def main(argv: list[str] | None = None) -> None:
     unless ``--debug`` is given.
     """
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
     try:
         code = app(args=args, prog_name="opsctl", standalone_mode=False)
     except typer.TyperException as exc:
         _usage_error(exc)
-    except typer.Abort:
-        err_console().print("opsctl: interrupted", markup=False)
-        sys.exit(EXIT_INTERRUPTED)
-    except DefinitionError as exc:
-        if debug:
-            traceback.print_exc()
-        for diagnostic in exc.diagnostics:
-            err_console().print(str(diagnostic), markup=False, highlight=False)
-        files = len({diagnostic.path for diagnostic in exc.diagnostics})
-        count = len(exc.diagnostics)
-        err_console().print(
-            f"opsctl: error: {count} problem{'s' if count != 1 else ''} in "
-            f"{files} file{'s' if files != 1 else ''}",
-            markup=False,
-        )
-        sys.exit(exc.exit_code)
-    except OpsctlError as exc:
-        if debug:
-            traceback.print_exc()
-        problems = [_in_flags(exc, args)] if isinstance(exc, InvalidField) else exc.problems
-        for problem in problems:
-            err_console().print(f"opsctl: {exc.topic}: {problem}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (typer.Abort, KeyboardInterrupt):
         err_console().print("opsctl: interrupted", markup=False)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_FAILED)
     except Exception as exc:
-        if debug:
+        if "--debug" in args:
             traceback.print_exc()
-        err_console().print(
-            f"opsctl: internal error: {type(exc).__name__}: {exc} "
-            "(run again with --debug for the traceback, and please report it)"
-            if not debug
-            else "opsctl: internal error (traceback above); please report it",
-            markup=False,
-        )
-        sys.exit(EXIT_INTERNAL)
+        sys.exit(_report(exc, args, "--debug" in args))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_error(line: str) -> None:
+    err_console().print(line, markup=False, highlight=False)
+
+
+def _report(exc: Exception, args: list[str], debug: bool) -> int:
+    """Print an error as the user should see it; returns the exit code."""
+    if isinstance(exc, DefinitionError):
+        for diagnostic in exc.diagnostics:
+            _print_error(str(diagnostic))
+        files = len({diagnostic.path for diagnostic in exc.diagnostics})
+        count = len(exc.diagnostics)
+        _print_error(
+            f"opsctl: error: {count} problem{'s' if count != 1 else ''} in "
+            f"{files} file{'s' if files != 1 else ''}"
+        )
+        return exc.exit_code
+    if isinstance(exc, OpsctlError):
+        problems = [_in_flags(exc, args)] if isinstance(exc, InvalidField) else exc.problems
+        for problem in problems:
+            _print_error(f"opsctl: {exc.topic}: {problem}")
+        return exc.exit_code
+    _print_error(
+        "opsctl: internal error (traceback above); please report it"
+        if debug
+        else f"opsctl: internal error: {type(exc).__name__}: {exc} "
+        "(run again with --debug for the traceback, and please report it)"
+    )
+    return EXIT_INTERNAL
 
 
 def _in_flags(exc: InvalidField, args: list[str]) -> str:

@@ -124,6 +124,22 @@ def yaml_diagnostic(
 # --- values, as YAML writes them --------------------------------------------------------
 
 
+def _yaml_number(value: float) -> str:
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return "-.inf" if value < 0 else ".inf"
+    return repr(value)
+
+
+def _yaml_text(value: str) -> str:
+    if len(value) > 80:
+        value = value[:77] + "..."
+    if value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def yaml_value(value: object) -> str:
     """A scalar as YAML writes it: null, true, 42, 'text'; containers by what they are."""
     if value is None:
@@ -131,26 +147,18 @@ def yaml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if value != value:
-            return ".nan"
-        if value in (float("inf"), float("-inf")):
-            return "-.inf" if value < 0 else ".inf"
-        return repr(value)
+        return _yaml_number(value)
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, str):
-        if len(value) > 80:
-            value = value[:77] + "..."
-        if value.isprintable():
-            return "'" + value.replace("'", "''") + "'"
-        return json.dumps(value, ensure_ascii=False)
+        return _yaml_text(value)
     if isinstance(value, (list, tuple)):
         return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
+    return "a mapping" if isinstance(value, Mapping) else type(value).__name__
 
 
 def describe(value: object) -> str:

@@ -63,6 +63,19 @@ def _scalar(event: Any) -> Any:
     return event.value
 
 
+def _add(container: Any, keys: list[Any], value: Any) -> None:
+    """Put a finished value into the open container: a list item, a key, or a key's value."""
+    if type(container) is list:
+        container.append(value)
+    elif keys[-1] is _NO_KEY:
+        if not isinstance(value, (str, int, float, bool)) or value == "<<" or value in container:
+            raise _Unsupported("complex, merge or duplicate key")
+        keys[-1] = value
+    else:
+        container[keys[-1]] = value
+        keys[-1] = _NO_KEY
+
+
 def _build(events: Any) -> Any:
     stack: list[Any] = []
     keys: list[Any] = []
@@ -84,23 +97,10 @@ def _build(events: Any) -> Any:
             raise _Unsupported("alias")
         else:
             continue
-        if not stack:
-            result = value
-            continue
-        container = stack[-1]
-        if type(container) is list:
-            container.append(value)
-        elif keys[-1] is _NO_KEY:
-            if (
-                not isinstance(value, (str, int, float, bool))
-                or value == "<<"
-                or value in container
-            ):
-                raise _Unsupported("complex, merge or duplicate key")
-            keys[-1] = value
+        if stack:
+            _add(stack[-1], keys, value)
         else:
-            container[keys[-1]] = value
-            keys[-1] = _NO_KEY
+            result = value
     return result
 
 
