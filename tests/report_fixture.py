@@ -272,6 +272,8 @@ def _rel_3_0(run: RunDocument, fw: Framework, people: list[Person], texts: Texts
     _done(run, fw, "coordination/deployment-prepared", OPS, at("2026-10-20"), note=texts.note)
     advance(run, fw, PM, at("2026-11-03", 10))
     _done(run, fw, "execution/deployment-coordinated", OPS, at("2026-11-05"))
+    _done(run, fw, "execution/monitoring-live", OPS, at("2026-11-05", 14))
+    _done(run, fw, "execution/success-tracking-started", PM, at("2026-11-06", 11))
     approve(run, fw, people, DIRECTOR, at("2026-11-06", 15), comment=texts.comment)
     set_item(
         run,

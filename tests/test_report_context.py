@@ -89,7 +89,7 @@ def test_run_line_of_an_overdue_run(november: ReportContext) -> None:
     assert line.title == "Release 3.0"
     assert line.framework == "release-management"
     assert (line.phase, line.phase_number, line.phases) == ("Execute the release", 3, 8)
-    assert (line.complete, line.total, line.percent) == (7, 23, 30)
+    assert (line.complete, line.total, line.percent) == (8, 23, 35)
     assert (line.due, line.overdue) == ("2026-11-20", True)
     others = [run for run in november.runs_active if run.id != "rel-3-0"]
     assert not any(run.overdue for run in others)
@@ -103,7 +103,7 @@ def test_progress_by_framework(november: ReportContext, q4: ReportContext) -> No
     assert rows == [
         ("feature-development", 1, 2, 23, 9),
         ("operations-success", 1, 4, 16, 25),
-        ("release-management", 1, 7, 23, 30),
+        ("release-management", 1, 8, 23, 35),
     ]
     assert november.progress_by_framework[0].title == "Feature Development"
     feature = q4.progress_by_framework[0]
@@ -120,8 +120,8 @@ def test_overdue_items_are_required_items_open_past_the_due_date(
 ) -> None:
     assert {item.run for item in november.overdue} == {"rel-3-0"}
     keys = [item.key for item in november.overdue]
-    assert len(keys) == 16
-    assert keys[:2] == ["execution/monitoring-live", "execution/success-tracking-started"]
+    assert len(keys) == 15
+    assert keys[:2] == ["execution/monitoring-live", "success-validation/criteria-assessed"]
     assert "innovation/practice-piloted" in keys
     assert "innovation/market-validated" not in keys  # optional
     assert "coordination/testing-complete" not in keys  # waived until 2026-12-10
@@ -130,7 +130,7 @@ def test_overdue_items_are_required_items_open_past_the_due_date(
     assert november.overdue[0].owner == "operations"
     # By the end of the quarter the waiver has lapsed, so the waived item is overdue too.
     assert "coordination/testing-complete" in [item.key for item in q4.overdue]
-    assert len(q4.overdue) == 17
+    assert len(q4.overdue) == 16
     # Before the due date nothing is overdue.
     assert fx.context_of(workspace, "monthly", "2026-10").overdue == []
 
@@ -170,7 +170,7 @@ def test_gates_passed_and_refused(
         ("rel-3-0", "execution", "2026-11-24", "pm@example.com")
     ]
     assert "execution/monitoring-live (blocked: Waiting for the new dashboards" in refused[0].detail
-    assert "execution/success-tracking-started (open" in refused[0].detail
+    assert "execution/success-tracking-started" not in refused[0].detail
     assert "sign-off by product-director" in refused[0].detail
     assert "sign-off by operations" in refused[0].detail
     assert {g.outcome for g in november.gates} == {"passed", "refused"}

@@ -70,6 +70,11 @@ class Opsctl(CliCaller):
         assert self.run_file.read_bytes() == before, f"{args} changed the run file"
         return err
 
+    def finish_plan(self) -> None:
+        """Complete the plan phase's items (as the product manager), so it can be signed."""
+        self.ok("done", "rel-1", "scope")
+        self.ok("done", "rel-1", "risks")
+
     def status(self) -> dict[str, object]:
         return json.loads(self.ok("status", "rel-1", "--format", "json"))
 
@@ -124,16 +129,32 @@ def test_approving_a_phase_that_is_not_current_is_a_usage_error(ops: Opsctl) -> 
     assert "plan, ship" in err
 
 
-def test_approving_twice_is_a_usage_error(ops: Opsctl) -> None:
+def test_approving_with_items_open_is_refused_listing_them(ops: Opsctl) -> None:
+    ops.ok("done", "rel-1", "scope")
+    err = ops.refused(1, "approve", "rel-1", user="dir@example.com")
+    assert "phase 'plan' cannot be signed off while required items are incomplete" in err
+    assert "plan/risks (open)" in err
+    assert "plan/scope" not in err
+
+
+def test_approving_twice_says_already_signed_and_records_nothing(ops: Opsctl) -> None:
+    ops.finish_plan()
     ops.ok("approve", "rel-1", "--comment", "scope looks right", user="dir@example.com")
-    err = ops.refused(2, "approve", "rel-1", user="dir@example.com")
-    assert "already approved by product-director" in err
+    before = ops.run_file.read_bytes()
+    out = ops.ok("approve", "rel-1", user="dir@example.com")
+    assert "already signed off by dir@example.com (product-director) on 20" in out
+    assert ops.run_file.read_bytes() == before
+
+
+def test_a_second_holder_of_a_signed_role_is_told_it_is_approved(ops: Opsctl) -> None:
+    ops.finish_plan()
+    ops.ok("approve", "rel-1", user="dir@example.com")
     err = ops.refused(2, "approve", "rel-1", user="dir2@example.com")
-    assert "already approved" in err
+    assert "already approved by product-director" in err
 
 
 def test_an_approval_records_who_when_why_and_what(ops: Opsctl) -> None:
-    ops.ok("done", "rel-1", "scope")
+    ops.finish_plan()
     out = ops.ok("approve", "rel-1", "-m", "go", user="dir@example.com")
     assert "phase 'plan' approved as product-director" in out
     [approval] = ops.status()["approvals"]
@@ -150,6 +171,7 @@ def test_an_approval_records_who_when_why_and_what(ops: Opsctl) -> None:
 
 
 def test_revoke_voids_the_own_approval_with_its_reason(ops: Opsctl) -> None:
+    ops.finish_plan()
     ops.ok("approve", "rel-1", "-m", "fine", user="dir2@example.com")
     err = ops.refused(
         2, "revoke", "rel-1", "--phase", "plan", "--reason", "x", user="dir@example.com"
@@ -268,9 +290,15 @@ def test_reopen_after_approval_voids_it(ops: Opsctl) -> None:
 
 
 def test_changing_an_item_after_approval_voids_it(ops: Opsctl) -> None:
-    ops.ok("done", "rel-1", "scope")
+    ops.finish_plan()
     ops.ok("approve", "rel-1", user="dir@example.com")
-    ops.ok("block", "rel-1", "risks", "--reason", "waiting for legal")
+    out = ops.ok("block", "rel-1", "risks", "--reason", "waiting for legal")
+    assert "rel-1: plan/risks is now blocked" in out
+    assert (
+        "sign-off of phase 'plan' by dir@example.com (product-director) voided: "
+        "item 'plan/risks' changed after approval; "
+        "may re-approve: dir@example.com, dir2@example.com"
+    ) in out
     status = ops.status()
     assert gate(status, "plan")["approvals_missing"] == ["product-director"]
     assert status["approvals"][0]["voided"] == "item 'plan/risks' changed after approval"

@@ -15,8 +15,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from opsctl.actions.reports import save_report
+from opsctl.actions.results import Result
+from opsctl.actions.session import Session
 from opsctl.definitions.catalog import Catalog
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
@@ -129,6 +132,7 @@ def _release(clock: _Clock, people: list[Person]) -> Callable[[RunDocument, Fram
         advance(run, fw, PM, clock.tick())
         _done(run, fw, "execution/deployment-coordinated", OPS, clock.tick(40))
         _done(run, fw, "execution/monitoring-live", OPS, clock.tick(8))
+        _done(run, fw, "execution/success-tracking-started", PM, clock.tick(4))
         approve(run, fw, people, DIRECTOR, clock.tick(), comment="Go for release")
         with contextlib.suppress(GateRefused):
             advance(run, fw, PM, clock.tick(2))
@@ -232,4 +236,21 @@ def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
         reports.append(output)
     return DemoResult(
         workspace, month, quarter, reports, ["rel-2-4", "checkout-redesign", "ops-success"]
+    )
+
+
+class DemoBuilt(Result):
+    """``opsctl demo``: the sample workspace and the reports rendered in it."""
+
+    KIND: ClassVar[str] = "demo"
+
+    workspace: str
+    reports: list[str]
+
+
+def demo_workspace(session: Session, path: Path) -> DemoBuilt:
+    """Build the sample workspace in a new folder (see :func:`build_demo`)."""
+    built = build_demo(path, session.catalog, session.today())
+    return DemoBuilt(
+        workspace=str(built.workspace.root), reports=[str(report) for report in built.reports]
     )

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from opsctl.actions.results import Result
 from opsctl.actions.session import Session
 from opsctl.definitions.config import Person
-from opsctl.engine.approvals import approve, holders, revoke
+from opsctl.engine.approvals import approve, holders, revoke, standing
 from opsctl.engine.runs import item_key, set_item
 from opsctl.store.documents import ItemStatus, RunDocument
 
@@ -88,8 +88,16 @@ def set_item_status(
     return ItemChanged(run=run_id, item=item_key(phase, item), status=status.value, voided=voided)
 
 
+class Signature(BaseModel):
+    """A sign-off that still counts."""
+
+    role: str
+    by: str
+    at: dt.datetime
+
+
 class SignedOff(Result):
-    """Sign-offs granted or withdrawn for one phase."""
+    """Sign-offs granted or withdrawn for one phase (``already``: a repeat, nothing recorded)."""
 
     KIND: ClassVar[str] = "signoff"
 
@@ -98,6 +106,7 @@ class SignedOff(Result):
     roles: list[str]
     by: str
     voided: list[VoidedSignoff]
+    already: list[Signature] = []
 
 
 def approve_phase(
@@ -111,9 +120,10 @@ def approve_phase(
     store = session.runs
     people = session.config.people
     with store.update(run_id) as document:
+        framework = store.framework_of(document)
         granted = approve(
             document,
-            store.framework_of(document),
+            framework,
             people,
             session.actor,
             session.now(),
@@ -121,12 +131,15 @@ def approve_phase(
             role=role,
             comment=comment,
         )
+        signed_phase = framework.phase(phase or document.phase or "")
+        already = standing(document, signed_phase, session.actor) if signed_phase else []
     return SignedOff(
         run=run_id,
-        phase=granted[0].phase,
+        phase=granted[0].phase if granted else (phase or document.phase or ""),
         roles=[approval.role for approval in granted],
         by=session.actor,
         voided=[],
+        already=[] if granted else [Signature(role=a.role, by=a.by, at=a.at) for a in already],
     )
 
 

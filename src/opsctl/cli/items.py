@@ -125,7 +125,13 @@ def approve(
     from opsctl.actions.items import approve_phase
 
     result = approve_phase(state.session(), run_id, phase, role, comment)
-    say(f"{run_id}: phase '{result.phase}' approved as {', '.join(result.roles)}")
+    for signature in result.already:
+        say(
+            f"{run_id}: phase '{result.phase}' already signed off by {signature.by} "
+            f"({signature.role}) on {signature.at.date().isoformat()}; nothing recorded"
+        )
+    if result.roles:
+        say(f"{run_id}: phase '{result.phase}' approved as {', '.join(result.roles)}")
 
 
 def revoke(

@@ -6,7 +6,7 @@ import datetime as dt
 
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Item, Phase
-from opsctl.engine.runs import item_key, require_active, state_of, void_approvals
+from opsctl.engine.runs import gate_report, item_key, require_active, state_of, void_approvals
 from opsctl.engine.transitions import record
 from opsctl.errors import CheckFailed, InvalidField, UsageError, digest
 from opsctl.store.documents import Approval, ItemStatus, RunDocument
@@ -50,6 +50,28 @@ def _phase_to_approve(document: RunDocument, framework: Framework, phase_id: str
     return phase
 
 
+def standing(document: RunDocument, phase: Phase, actor: str) -> list[Approval]:
+    """The actor's sign-offs of a phase that still count."""
+    return [
+        approval
+        for approval in document.approvals
+        if approval.phase == phase.id
+        and approval.voided is None
+        and approval.by.lower() == actor.lower()
+    ]
+
+
+def _refuse_incomplete(document: RunDocument, phase: Phase, today: dt.date) -> None:
+    """A sign-off approves finished work: refuse while a required item is incomplete."""
+    missing = gate_report(document, phase, today).missing
+    if missing:
+        listed = ", ".join(f"{item_key(m.phase, m.item)} ({m.why})" for m in missing)
+        raise CheckFailed(
+            f"phase '{phase.id}' cannot be signed off while required items are incomplete: "
+            f"{listed}"
+        )
+
+
 def approve(
     document: RunDocument,
     framework: Framework,
@@ -61,7 +83,11 @@ def approve(
     role: str | None = None,
     comment: str | None = None,
 ) -> list[Approval]:
-    """Sign off the current phase's gate in every pending role the actor holds."""
+    """Sign off a phase's gate in every pending role the actor holds.
+
+    Returns the new sign-offs; none when the actor has already signed this
+    phase and holds no other pending role (a repeat changes nothing).
+    """
     phase = _phase_to_approve(document, framework, phase_id)
     required = phase.gate.approvals
     if not required:
@@ -70,16 +96,19 @@ def approve(
         raise UsageError(f"phase '{phase.id}' needs sign-off by {', '.join(required)}, not {role}")
     done = {a.role for a in document.approvals if a.phase == phase.id and a.voided is None}
     pending = [r for r in required if r not in done and (role is None or r == role)]
-    if not pending:
-        raise UsageError(f"phase '{phase.id}' is already approved by {', '.join(sorted(done))}")
     allowed = roles_of(actor, people)
     granted = [r for r in pending if r in allowed]
+    if not granted and standing(document, phase, actor):
+        return []
+    if not pending:
+        raise UsageError(f"phase '{phase.id}' is already approved by {', '.join(sorted(done))}")
     if not granted:
         who = "; ".join(f"{r}: {', '.join(holders(r, people)) or 'nobody yet'}" for r in pending)
         raise CheckFailed(
             f"{actor} may not sign off phase '{phase.id}': it needs {', '.join(pending)} "
             f"({who}); the team roster is 'people' in .opsctl/config.yaml"
         )
+    _refuse_incomplete(document, phase, at.date())
     check_separation(document, phase, actor)
     digest = phase_digest(document, phase)
     for granted_role in granted:

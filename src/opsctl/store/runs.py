@@ -116,13 +116,16 @@ class RunStore:
 
         The document is read after the lock is taken, so parallel writers
         never overwrite each other's changes. An error inside the block
-        leaves the file exactly as it was.
+        leaves the file exactly as it was, and so does a block that records
+        no event (every change to a run is an event, so its head moves).
         """
         path = self._require(run_id)
         with locked(path):
             document = self._read(path)
+            head = document.head
             yield document
-            save_model(document, path)
+            if document.head != head:
+                save_model(document, path)
 
     def pin(self, framework: Framework) -> str:
         """Keep a copy of a definition under its digest (written once)."""
