@@ -496,7 +496,7 @@ def test_merge_file_leaves_a_conflict_for_input_it_cannot_merge(team: Team, tmp_
     theirs.write_text('{\n  "kind": "run",\n  "schema": 3\n}\n', encoding="utf-8")
     code, _, err = team(a, "merge-file", str(base), str(ours), str(theirs), "x/rel-1.json")
     assert code == 1
-    assert "opsctl merge-file: x/rel-1.json: cannot merge:" in err
+    assert "opsctl: merge-file: x/rel-1.json: cannot merge:" in err
     assert "not valid JSON" in err
     text = ours.read_text(encoding="utf-8")
     assert "<<<<<<< ours" in text

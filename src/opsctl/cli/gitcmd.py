@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import typer
 
-from opsctl import clock
 from opsctl.cli import state
 from opsctl.cli.output import console, err_console, say
-from opsctl.errors import EXIT_FAILED, OpsctlError
+from opsctl.errors import CheckFailed
 
 app = typer.Typer(
     no_args_is_help=True, help="Share a workspace through git.\n\nExample: opsctl git setup"
@@ -26,10 +24,9 @@ def setup() -> None:
 
     Example: opsctl git setup
     """
-    from opsctl.git.setup import setup_git
+    from opsctl.actions.gitsync import setup as setup_clone
 
-    found = state.workspace_or_none()
-    for line in setup_git(found.root if found else Path.cwd()):
+    for line in setup_clone(state.session()).lines:
         console().print(line)
 
 
@@ -46,41 +43,11 @@ def merge_file(
 
     Example: git config merge.opsctl.driver "opsctl merge-file %O %A %B %P"
     """
-    from opsctl.git.merge import Irreconcilable
-    from opsctl.git.merge import merge_file as merge_documents
-    from opsctl.store.files import atomic_write, dumps
+    from opsctl.actions.gitsync import merge_file as merge
 
-    name = shown or str(ours)
-    try:
-        result = merge_documents(ours, theirs, clock.now())
-    except Irreconcilable as exc:
-        err_console().print(f"opsctl merge-file: {name}: cannot merge: {exc}", markup=False)
-        subprocess.run(
-            [
-                "git",
-                "merge-file",
-                "-L",
-                "ours",
-                "-L",
-                "base",
-                "-L",
-                "theirs",
-                str(ours),
-                str(base),
-                str(theirs),
-            ],
-            check=False,
-        )
-        raise typer.Exit(EXIT_FAILED) from None
-    document = result.document
-    content = (
-        document
-        if isinstance(document, dict)
-        else document.model_dump(mode="json", by_alias=True, exclude_none=True)
-    )
-    atomic_write(ours, dumps(content))
+    result = merge(state.session(), base, ours, theirs, shown)
     for note in result.notes:
-        err_console().print(f"opsctl merge-file: {name}: {note}", markup=False)
+        err_console().print(f"opsctl merge-file: {result.path}: {note}", markup=False)
 
 
 def sync_check() -> None:
@@ -91,35 +58,9 @@ def sync_check() -> None:
 
     Example: opsctl sync-check
     """
-    from opsctl.engine.history import verify
-    from opsctl.store.metrics import MetricsStore
-    from opsctl.store.reviews import ReviewStore
+    from opsctl.actions.gitsync import sync_check as check
 
-    problems: list[str] = []
-    store = state.store()
-    checked = 0
-    for run_id in store.ids():
-        try:
-            document = store.load(run_id)
-            store.framework_of(document)
-        except OpsctlError as exc:
-            problems.append(str(exc))
-            continue
-        checked += 1
-        finding = verify(document)
-        if finding is not None:
-            problems.append(f"{store.path(run_id)}: {finding}")
-    for reader in (MetricsStore(state.workspace()).load, ReviewStore(state.workspace()).load):
-        try:
-            reader()
-        except OpsctlError as exc:
-            problems.append(str(exc))
-    try:
-        state.catalog()
-    except OpsctlError as exc:
-        problems.append(str(exc))
-    for problem in problems:
-        err_console().print(f"opsctl: sync-check: {problem}", markup=False)
-    if problems:
-        raise typer.Exit(EXIT_FAILED)
-    say(f"ok: {checked} runs intact, KPI and review records valid, frameworks valid")
+    result = check(state.session())
+    if result.problems:
+        raise CheckFailed(*result.problems, topic="sync-check")
+    say(f"ok: {result.runs} runs intact, KPI and review records valid, frameworks valid")

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from opsctl.clock import iso
 from opsctl.engine.transitions import STATUS_ACTIONS, replay
-from opsctl.errors import StoreError
+from opsctl.errors import CheckFailed, StoreError
 from opsctl.store.documents import Event, RunDocument
 from opsctl.store.files import next_head, parse_model, read_json, upgrade
 from opsctl.store.metrics import MetricEvent, MetricRecord, MetricsDocument, Reading
@@ -30,8 +31,10 @@ MERGE_ACTOR = "opsctl"
 ITEM_ACTIONS = {*STATUS_ACTIONS, "reopen"}
 
 
-class Irreconcilable(Exception):
-    """The inputs cannot be merged safely; git's conflict must stay."""
+class Irreconcilable(CheckFailed):
+    """The inputs cannot be merged safely; git's conflict must stay (exit 1)."""
+
+    topic = "merge-file"
 
 
 @dataclass
@@ -40,6 +43,15 @@ class MergeResult:
 
     document: Any
     notes: list[str] = field(default_factory=list)
+
+    def content(self) -> dict[str, Any]:
+        """The merged document as the JSON object to write."""
+        if isinstance(self.document, dict):
+            return self.document
+        dumped: dict[str, Any] = self.document.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        return dumped
 
 
 def _identity(event: Event) -> str:
@@ -254,3 +266,27 @@ def merge_file(ours_path: Path, theirs_path: Path, at: dt.datetime) -> MergeResu
     if kind == "metrics":
         return merge_metrics(ours, theirs)
     return merge_reviews(ours, theirs)
+
+
+def leave_conflict(base: Path, ours: Path, theirs: Path) -> None:
+    """Let git's own ``merge-file`` write its usual conflict markers into ``ours``.
+
+    For input :func:`merge_file` refuses: the user resolves it as any other
+    conflict. git's exit code is ignored; the caller reports the refusal.
+    """
+    subprocess.run(
+        [
+            "git",
+            "merge-file",
+            "-L",
+            "ours",
+            "-L",
+            "base",
+            "-L",
+            "theirs",
+            str(ours),
+            str(base),
+            str(theirs),
+        ],
+        check=False,
+    )

@@ -1,0 +1,115 @@
+"""Use cases of team mode through git: setting a clone up, the merge driver, the CI check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from opsctl.actions.results import Result
+from opsctl.actions.session import Session
+from opsctl.errors import OpsctlError
+
+
+class GitSetup(Result):
+    """``opsctl git setup``: what was configured, one line each."""
+
+    KIND: ClassVar[str] = "git-setup"
+
+    lines: list[str]
+
+
+def setup(session: Session) -> GitSetup:
+    """Register the merge driver in this clone and route the workspace's store files to it.
+
+    Outside a workspace the current folder is taken as where ``.opsctl/`` will be.
+    """
+    from opsctl.git.setup import setup_git
+
+    found = session.found_workspace
+    return GitSetup(lines=setup_git(found.root if found else session.cwd))
+
+
+class MergedFile(Result):
+    """``opsctl merge-file``: the merged document was written to OURS."""
+
+    KIND: ClassVar[str] = "merge-file"
+
+    path: str
+    """The file as git names it (``%P``), or OURS when git gave no name."""
+    written: str
+    notes: list[str]
+
+
+def merge_file(
+    session: Session, base: Path, ours: Path, theirs: Path, shown: str = ""
+) -> MergedFile:
+    """Three-way merge of a store file into ``ours``, as git's merge driver.
+
+    Input that cannot be merged safely is left with git's conflict markers in
+    ``ours`` and raised as :class:`~opsctl.git.merge.Irreconcilable` (exit 1),
+    each problem naming the file.
+    """
+    from opsctl.git.merge import Irreconcilable, leave_conflict
+    from opsctl.git.merge import merge_file as merge_documents
+    from opsctl.store.files import atomic_write, dumps
+
+    name = shown or str(ours)
+    try:
+        merged = merge_documents(ours, theirs, session.now())
+    except Irreconcilable as exc:
+        leave_conflict(base, ours, theirs)
+        raise Irreconcilable(
+            *(f"{name}: cannot merge: {problem}" for problem in exc.problems)
+        ) from exc
+    atomic_write(ours, dumps(merged.content()))
+    return MergedFile(path=name, written=str(ours), notes=merged.notes)
+
+
+class SyncCheck(Result):
+    """``opsctl sync-check``: how many runs were verified, and every problem found."""
+
+    KIND: ClassVar[str] = "sync-check"
+
+    runs: int
+    problems: list[str]
+
+
+def _run_problems(session: Session) -> tuple[int, list[str]]:
+    """Runs whose file, history or pinned definition does not hold; and how many did."""
+    from opsctl.engine.history import verify
+
+    store = session.runs
+    problems: list[str] = []
+    checked = 0
+    for run_id in store.ids():
+        try:
+            document = store.load(run_id)
+            store.framework_of(document)
+        except OpsctlError as exc:
+            problems.append(str(exc))
+            continue
+        checked += 1
+        finding = verify(document)
+        if finding is not None:
+            problems.append(f"{store.path(run_id)}: {finding}")
+    return checked, problems
+
+
+def _record_problems(session: Session) -> list[str]:
+    """What is wrong with the KPI store, the review record and the frameworks."""
+    problems: list[str] = []
+    for reader in (session.metrics.load, session.reviews.load, lambda: session.catalog):
+        try:
+            reader()
+        except OpsctlError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def sync_check(session: Session) -> SyncCheck:
+    """For CI: every store file valid, every history intact, every run's definition present.
+
+    Problems are returned, not raised; the CLI exits 1 when there are any.
+    """
+    checked, problems = _run_problems(session)
+    return SyncCheck(runs=checked, problems=problems + _record_problems(session))
