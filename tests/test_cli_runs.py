@@ -370,7 +370,7 @@ def test_fixed_time_and_actor_are_recorded(
         (["skip", "m", "check-a", "-r", "x", "--expires", "2026-02-30"], "--expires"),
         (["skip", "m", "check-a", "-r", "x", "--expires", "soon"], "expected YYYY-MM-DD"),
         (["done", "m", "check-b"], "asks for link evidence"),
-        (["done", "m", "check-b", "-e", "not-a-link"], "must be a link"),
+        (["done", "m", "check-b", "-e", "not-a-link"], "needs a link"),
         (["reopen", "m", "check-a"], "already open"),
         (["status", "Bad_Id"], "run id"),
         (["approve", "m", "--phase", "ship"], "is not reached yet"),
@@ -622,7 +622,7 @@ def test_walk_skip_block_later_and_bad_answers(cli: CliRunner, rel: Path) -> Non
 def test_walk_invalid_evidence_asks_again(cli: CliRunner, rel: Path) -> None:
     result = cli.invoke(app, ["walk", "rel-2-4"], input="d\nnot a link\n\nd\nhttps://ok\n\nq\n")
     assert result.exit_code == 0, result.output
-    assert "must be a link" in result.output
+    assert "needs a link" in result.output
     items = load("rel-2-4")["items"]
     assert items["planning/stakeholders-aligned"]["evidence"] == "https://ok"
     assert len(items) == 1
@@ -720,3 +720,35 @@ def test_walk_ctrl_c_with_piped_stdin_keeps_recorded_items(rel: Path) -> None:
     process.stdin.write("d\nhttps://wiki/1\n\n")
     process.stdin.flush()
     _interrupt_and_check(process, "planning/stakeholders-aligned", wait=3)
+
+
+def test_file_evidence_must_exist_inside_the_repository(
+    capsys: pytest.CaptureFixture[str], isolated: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    ok(["init"], capsys)
+    framework = FILE_EVIDENCE_FRAMEWORK
+    (isolated / ".opsctl" / "frameworks" / "f.yaml").write_text(framework, encoding="utf-8")
+    ok(["start", "files", "--title", "F", "--id", "f"], capsys)
+    outside = tmp_path_factory.mktemp("outside") / "plan.md"
+    outside.write_text("x", encoding="utf-8")
+    line = assert_refused(["done", "f", "plan", "-e", str(outside)], capsys, run_file("f"))
+    assert "is outside the repository" in line
+    line = assert_refused(["done", "f", "plan", "-e", "missing.md"], capsys, run_file("f"))
+    assert "--evidence: file 'missing.md' does not exist" in line
+    (isolated / "docs").mkdir()
+    (isolated / "docs" / "rollback.md").write_text("steps", encoding="utf-8")
+    ok(["done", "f", "plan", "-e", "docs/../docs/rollback.md"], capsys)
+    assert load("f")["items"]["only/plan"]["evidence"] == "docs/rollback.md"
+
+
+FILE_EVIDENCE_FRAMEWORK = """\
+id: files
+title: Files
+area: Testing
+summary: One item that asks for a file.
+phases:
+  - id: only
+    title: Only
+    items:
+      - {id: plan, title: Rollback plan, help: Write it., owner: operations, evidence: file}
+"""

@@ -187,7 +187,7 @@ def test_done_without_evidence_when_none_is_asked(run, framework: Framework) -> 
 
 @pytest.mark.parametrize("evidence", ["wiki/page", "www.example.com", "https://", "http:/x"])
 def test_link_evidence_must_be_a_url(run, framework: Framework, evidence: str) -> None:
-    with pytest.raises(UsageError, match="must be a link"):
+    with pytest.raises(UsageError, match="needs a link"):
         set_item(run, framework, "scope", ItemStatus.DONE, PM, AT, evidence=evidence)
     assert run.items == {}
 
@@ -296,6 +296,22 @@ def test_waiver_counts_until_it_expires(run, framework: Framework) -> None:
     assert missing.item.id == "plain"
     assert missing.status is ItemStatus.SKIPPED
     assert missing.why == f"waiver expired on {TODAY.isoformat()}"
+
+
+def test_a_waiver_cannot_expire_in_the_past(run, framework: Framework) -> None:
+    before = run.model_copy(deep=True)
+    with pytest.raises(UsageError, match=r"^expires: 2020-01-01 is in the past"):
+        set_item(
+            run,
+            framework,
+            "plain",
+            ItemStatus.SKIPPED,
+            PM,
+            AT,
+            reason="n/a",
+            expires=dt.date(2020, 1, 1),
+        )
+    assert run == before
 
 
 def test_waiver_without_expiry_counts(run, framework: Framework) -> None:

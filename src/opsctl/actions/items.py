@@ -7,15 +7,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from opsctl.actions.results import Result
 from opsctl.actions.session import Session
 from opsctl.definitions.config import Person
+from opsctl.definitions.model import EvidenceKind
 from opsctl.engine.approvals import approve, holders, revoke, standing
-from opsctl.engine.runs import item_key, set_item
+from opsctl.engine.runs import item_key, resolve_item, set_item
+from opsctl.errors import InvalidField
 from opsctl.store.documents import ItemStatus, RunDocument
 
 
@@ -55,6 +59,39 @@ class ItemChanged(Result):
     voided: list[VoidedSignoff]
 
 
+def _repository_root(session: Session) -> Path:
+    """The top of the git repository holding the workspace, else the workspace's folder."""
+    root = session.workspace.root
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return root
+    top = found.stdout.strip()
+    return Path(top).resolve() if found.returncode == 0 and top else root
+
+
+def file_evidence(session: Session, evidence: str) -> str:
+    """A file given as evidence, as a path relative to the repository; it must exist there.
+
+    Teammates read the evidence from their own clone, so a file outside the
+    repository (or one that does not exist) proves nothing to them.
+    """
+    root = _repository_root(session)
+    path = (session.cwd / evidence).resolve()
+    if not path.exists():
+        raise InvalidField("evidence", f"file {evidence!r} does not exist")
+    if path != root and root not in path.parents:
+        raise InvalidField("evidence", f"file {evidence!r} is outside the repository ({root})")
+    return path.relative_to(root).as_posix() or "."
+
+
 def set_item_status(
     session: Session,
     run_id: str,
@@ -71,6 +108,10 @@ def set_item_status(
     with store.update(run_id) as document:
         framework = store.framework_of(document)
         session.guard_owner(framework, ref)
+        if status is ItemStatus.DONE and evidence:
+            _, item = resolve_item(framework, ref)
+            if item.evidence is EvidenceKind.FILE:
+                evidence = file_evidence(session, evidence)
         start = len(document.history)
         phase, item = set_item(
             document,
@@ -106,7 +147,7 @@ class SignedOff(Result):
     roles: list[str]
     by: str
     voided: list[VoidedSignoff]
-    already: list[Signature] = []
+    already: list[Signature] = Field(default_factory=list)
 
 
 def approve_phase(

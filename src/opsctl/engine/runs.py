@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from opsctl.definitions.model import EvidenceKind, Framework, Item, Phase, definition_digest
 from opsctl.engine.transitions import record
@@ -26,8 +27,6 @@ from opsctl.store.documents import (
     RunStatus,
     validate_run_id,
 )
-
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
 
 
 def item_key(phase: Phase, item: Item) -> str:
@@ -110,11 +109,23 @@ def require_active(document: RunDocument) -> None:
         raise UsageError(f"run '{document.id}' is completed; nothing can change")
 
 
+def is_web_link(text: str) -> bool:
+    """Whether text is an http(s) URL with a host, the only links a reviewer can open."""
+    if any(character.isspace() for character in text):
+        return False
+    parts = urlsplit(text)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def check_evidence(item: Item, evidence: str | None) -> None:
     """Refuse to mark an item done without the evidence its definition asks for."""
     if item.evidence is EvidenceKind.NONE or evidence:
-        if item.evidence is EvidenceKind.LINK and evidence and not _URL.match(evidence):
-            raise UsageError(f"evidence for '{item.id}' must be a link (https://...)")
+        if item.evidence is EvidenceKind.LINK and evidence and not is_web_link(evidence):
+            raise InvalidField(
+                "evidence",
+                f"item '{item.id}' needs a link: an http(s) URL with a host "
+                f"(https://wiki.example.com/page), got {evidence!r}",
+            )
         return
     example = {"link": "https://...", "file": "PATH", "text": '"..."'}[item.evidence.value]
     raise InvalidField(
@@ -149,6 +160,12 @@ def set_item(
         raise InvalidField("reason", f"{verb} needs a reason saying why")
     if expires is not None and status is not ItemStatus.SKIPPED:
         raise InvalidField("expires", "applies only to skip (a waiver)")
+    if expires is not None and expires < at.date():
+        raise InvalidField(
+            "expires",
+            f"{expires.isoformat()} is in the past (today is {at.date().isoformat()}); "
+            "a waiver counts up to and including its expiry date",
+        )
     if status is ItemStatus.DONE and not automated:
         check_evidence(item, evidence)
     previous = document.items.get(key)
