@@ -212,6 +212,7 @@ def test_an_approval_already_voided_on_its_side_is_not_voided_twice(
 def test_a_merge_keeps_the_shared_history_as_it_was(
     framework: Framework, base: RunDocument
 ) -> None:
+    set_item(base, framework, "risks", DONE, "pm@example.com", at(10, 30))
     approve(base, framework, PEOPLE, "dir@example.com", at(11))
     set_item(base, framework, "scope", ItemStatus.OPEN, "pm@example.com", at(12))
     ours, theirs = sides(base)
