@@ -302,3 +302,33 @@ def test_changing_an_item_after_approval_voids_it(ops: Opsctl) -> None:
     status = ops.status()
     assert gate(status, "plan")["approvals_missing"] == ["product-director"]
     assert status["approvals"][0]["voided"] == "item 'plan/risks' changed after approval"
+
+
+def test_status_names_who_signed_whose_was_voided_and_who_must_sign(ops: Opsctl) -> None:
+    ops.ok("team", "add", "dir@example.com", "--role", "product-director", "--name", "Dana")
+    ops.finish_plan()
+    text = ops.ok("status", "rel-1")
+    assert (
+        "waiting for sign-off by product-director: Dana <dir@example.com>, dir2@example.com" in text
+    )
+    ops.ok("approve", "rel-1", user="dir@example.com")
+    ops.ok("reopen", "rel-1", "plan/scope")
+    [voided, waiting] = gate_signoffs(ops.status(), "plan")
+    assert voided["state"] == "voided"
+    assert voided["by"] == "Dana <dir@example.com>"
+    assert voided["reason"] == "item 'plan/scope' changed after approval"
+    assert waiting["state"] == "waiting"
+    assert waiting["may_sign"] == ["Dana <dir@example.com>", "dir2@example.com"]
+    ops.ok("done", "rel-1", "scope")
+    ops.ok("approve", "rel-1", user="dir2@example.com")
+    ops.ok("advance", "rel-1")
+    text = ops.ok("status", "rel-1")
+    passed = text.partition("1. Plan")[2].partition("2. Ship")[0]
+    assert "voided (item 'plan/scope' changed after approval)" in passed
+    assert "signed off product-director by dir2@example.com" in passed
+    assert "waiting for sign-off by operations: ops@example.com" in text
+
+
+def gate_signoffs(status: dict[str, object], phase: str) -> list[dict[str, object]]:
+    [found] = [p for p in status["phases"] if p["id"] == phase]  # type: ignore[attr-defined]
+    return found["signoffs"]

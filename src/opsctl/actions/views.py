@@ -7,14 +7,15 @@ text renderings read.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
 from opsctl.actions.results import Result
 from opsctl.actions.session import Session
 from opsctl.clock import iso
-from opsctl.definitions.model import Framework
+from opsctl.definitions.config import Person
+from opsctl.definitions.model import Framework, Item, Phase
 from opsctl.engine.runs import current_phase, gate_report, item_key, progress, state_of
 from opsctl.errors import StoreError
 from opsctl.store.documents import Event, ItemStatus, RunDocument, RunHeader
@@ -126,14 +127,60 @@ class ItemView(BaseModel):
     expires: dt.date | None = Field(default=None, exclude_if=_omitted)
 
 
+class SignoffLine(BaseModel):
+    """One sign-off a phase needs or had: signed, voided, or waiting (and who may give it)."""
+
+    role: str
+    state: str
+    by: str | None = Field(default=None, exclude_if=_omitted)
+    at: dt.datetime | None = Field(default=None, exclude_if=_omitted)
+    reason: str | None = Field(default=None, exclude_if=_omitted)
+    may_sign: list[str] = Field(default_factory=list)
+
+
 class PhaseView(BaseModel):
-    """A phase of a run: its gate and items."""
+    """A phase of a run: its gate, items and sign-offs."""
 
     id: str
     title: str
     current: bool
     gate: GateView
     items: list[ItemView]
+    signoffs: list[SignoffLine] = Field(default_factory=list)
+
+
+def person_label(email: str, people: list[Person]) -> str:
+    """A person as ``Name <email>`` when the roster knows a name, else the email."""
+    for person in people:
+        if person.email.lower() == email.lower() and person.name:
+            return f"{person.name} <{person.email}>"
+    return email
+
+
+def _signoffs(document: RunDocument, phase: Phase, people: list[Person]) -> list[SignoffLine]:
+    """Who signed the phase, whose sign-off was voided, and who still has to sign."""
+    lines: list[SignoffLine] = []
+    signed: set[str] = set()
+    for approval in document.approvals:
+        if approval.phase != phase.id:
+            continue
+        state = "voided" if approval.voided is not None else "signed"
+        if state == "signed":
+            signed.add(approval.role)
+        lines.append(
+            SignoffLine(
+                role=approval.role,
+                state=state,
+                by=person_label(approval.by, people),
+                at=approval.at,
+                reason=approval.voided,
+            )
+        )
+    for role in phase.gate.approvals:
+        if role not in signed:
+            holders = [person_label(p.email, people) for p in people if role in p.roles]
+            lines.append(SignoffLine(role=role, state="waiting", may_sign=holders))
+    return lines
 
 
 class DefinitionView(BaseModel):
@@ -167,7 +214,7 @@ class RunStatus(Result):
     phases: list[PhaseView]
 
 
-def _item_view(document: RunDocument, phase: Any, item: Any) -> ItemView:
+def _item_view(document: RunDocument, phase: Phase, item: Item) -> ItemView:
     state = state_of(document, phase, item)
     recorded = state.model_dump(exclude={"status"}) if state else {}
     return ItemView(
@@ -182,7 +229,9 @@ def _item_view(document: RunDocument, phase: Any, item: Any) -> ItemView:
     )
 
 
-def _phase_view(document: RunDocument, phase: Any, today: dt.date) -> PhaseView:
+def _phase_view(
+    document: RunDocument, phase: Phase, today: dt.date, people: list[Person]
+) -> PhaseView:
     report = gate_report(document, phase, today)
     return PhaseView(
         id=phase.id,
@@ -198,11 +247,16 @@ def _phase_view(document: RunDocument, phase: Any, today: dt.date) -> PhaseView:
             approvals_missing=report.approvals_missing,
         ),
         items=[_item_view(document, phase, item) for item in phase.items],
+        signoffs=_signoffs(document, phase, people),
     )
 
 
 def status_of(
-    document: RunDocument, framework: Framework, today: dt.date, current_digest: str | None
+    document: RunDocument,
+    framework: Framework,
+    today: dt.date,
+    current_digest: str | None,
+    people: list[Person] | None = None,
 ) -> RunStatus:
     """Everything ``opsctl status`` shows of a loaded run."""
     return RunStatus(
@@ -213,7 +267,7 @@ def status_of(
             changed=current_digest != document.framework.digest,
         ),
         approvals=[ApprovalView(**approval.model_dump()) for approval in document.approvals],
-        phases=[_phase_view(document, phase, today) for phase in framework.phases],
+        phases=[_phase_view(document, phase, today, people or []) for phase in framework.phases],
     )
 
 
@@ -222,7 +276,11 @@ def run_status(session: Session, run_id: str) -> RunStatus:
     document = session.runs.load(run_id)
     framework = session.runs.framework_of(document)
     return status_of(
-        document, framework, session.today(), session.current_digest(document.framework.id)
+        document,
+        framework,
+        session.today(),
+        session.current_digest(document.framework.id),
+        session.config.people,
     )
 
 

@@ -61,6 +61,16 @@ def _approval_line(approval: dict[str, Any]) -> str:
     return f"[green]signed off[/] {who}{comment}"
 
 
+def waiting_lines(phase: dict[str, Any]) -> list[str]:
+    """Who still has to sign a phase, by name from the roster."""
+    return [
+        f"[yellow]waiting[/] for sign-off by {line['role']}: "
+        + (", ".join(safe(name) for name in line["may_sign"]) or "nobody in the roster yet")
+        for line in phase.get("signoffs", [])
+        if line["state"] == "waiting"
+    ]
+
+
 def gate_line(phase: dict[str, Any]) -> str:
     """What a phase's gate still needs, in one line."""
     gate = phase["gate"]
@@ -102,9 +112,12 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
         if phase["current"] or all_phases:
             out.print(_phase_table(phase))
             out.print("  " + gate_line(phase))
+        if phase["current"] or all_phases or marker != " ":
             for approval in view["approvals"]:
                 if approval["phase"] == phase["id"]:
                     out.print("  " + _approval_line(approval))
+            for line in waiting_lines(phase):
+                out.print("  " + line)
     if run["phase"] is None:
         out.print("[green]run completed[/]")
 
