@@ -71,6 +71,12 @@ def waiting_lines(phase: dict[str, Any]) -> list[str]:
     ]
 
 
+def signoff_lines(view: dict[str, Any], phase: dict[str, Any]) -> list[str]:
+    """A phase's sign-offs: given (with comment), voided (why), and still waiting (by whom)."""
+    given = [_approval_line(a) for a in view["approvals"] if a["phase"] == phase["id"]]
+    return given + waiting_lines(phase)
+
+
 def gate_line(phase: dict[str, Any]) -> str:
     """What a phase's gate still needs, in one line."""
     gate = phase["gate"]
@@ -113,10 +119,7 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
             out.print(_phase_table(phase))
             out.print("  " + gate_line(phase))
         if phase["current"] or all_phases or marker != " ":
-            for approval in view["approvals"]:
-                if approval["phase"] == phase["id"]:
-                    out.print("  " + _approval_line(approval))
-            for line in waiting_lines(phase):
+            for line in signoff_lines(view, phase):
                 out.print("  " + line)
     if run["phase"] is None:
         out.print("[green]run completed[/]")

@@ -221,14 +221,17 @@ def _offer_advance(run_id: str, prompter: Prompter) -> bool:
     """Offer to leave the phase when its gate is met; True to keep walking."""
     from opsctl.actions.runs import advance_run
     from opsctl.actions.views import run_status
-    from opsctl.cli.render import gate_line
+    from opsctl.cli.render import gate_line, signoff_lines
 
     view = run_status(state.session(), run_id)
     phase_view = next(p for p in view.phases if p.current)
-    console().print("\n" + gate_line(phase_view.model_dump(mode="json")))
+    shown = phase_view.model_dump(mode="json")
+    console().print("\n" + gate_line(shown))
+    for line in signoff_lines(view.model_dump(mode="json"), shown):
+        console().print("  " + line)
     if not phase_view.gate.met:
         if phase_view.gate.approvals_missing:
-            console().print(f"sign-off: the role holders run 'opsctl approve {run_id}'")
+            console().print(f"sign-off: the people above run 'opsctl approve {run_id}'")
         return False
     if not prompter.confirm("advance to the next phase? [y/N] "):
         return False
