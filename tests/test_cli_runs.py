@@ -628,6 +628,28 @@ def test_walk_invalid_evidence_asks_again(cli: CliRunner, rel: Path) -> None:
     assert len(items) == 1
 
 
+def test_walk_re_asks_an_answer_it_does_not_understand(cli: CliRunner, rel: Path) -> None:
+    answers = WALK_PLANNING.replace("\ny\n", "\nmaybe\nyes\n")
+    result = cli.invoke(app, ["walk", "rel-2-4"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "please answer y or n" in result.output
+    assert load("rel-2-4")["phase"] == "coordination"
+
+
+def test_walk_refuses_a_misspelt_scheme_and_a_past_expiry(cli: CliRunner, rel: Path) -> None:
+    answers = (
+        "d\nhtps://wiki/rel-2-4\nhttps://wiki.example.com/rel-2-4\n\ns\nfixed\n2020-01-01\n\nq\n"
+    )
+    result = cli.invoke(app, ["walk", "rel-2-4"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "needs a link: an http(s) URL with a host" in result.output
+    assert "2020-01-01 is in the past" in result.output
+    items = load("rel-2-4")["items"]
+    assert items["planning/stakeholders-aligned"]["evidence"] == "https://wiki.example.com/rel-2-4"
+    assert items["planning/timeline-published"]["status"] == "skipped"
+    assert "expires" not in items["planning/timeline-published"]
+
+
 def test_walk_with_empty_input_exits_2(
     capsys: pytest.CaptureFixture[str], rel: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

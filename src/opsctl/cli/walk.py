@@ -192,13 +192,17 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
 
 
 def _ask_expiry(prompter: Prompter) -> dt.date | None:
-    """Ask for an optional waiver expiry until it is empty or a valid date."""
+    """Ask for an optional waiver expiry until it is empty or a valid date, not in the past."""
+    from opsctl.engine.runs import check_expiry
+
     while True:
         answer = prompter.ask("  waiver expires (YYYY-MM-DD, optional): ")
         if not answer:
             return None
         try:
-            return clock.parse_date(answer, "expires")
+            expires = clock.parse_date(answer, "expires")
+            check_expiry(expires, clock.today())
+            return expires
         except UsageError as exc:
             console().print(f"  [red]{safe(str(exc))}[/]")
 

@@ -133,6 +133,16 @@ def check_evidence(item: Item, evidence: str | None) -> None:
     )
 
 
+def check_expiry(expires: dt.date, today: dt.date) -> None:
+    """Refuse a waiver that would have lapsed before it was granted."""
+    if expires < today:
+        raise InvalidField(
+            "expires",
+            f"{expires.isoformat()} is in the past (today is {today.isoformat()}); "
+            "a waiver counts up to and including its expiry date",
+        )
+
+
 def set_item(
     document: RunDocument,
     framework: Framework,
@@ -160,12 +170,8 @@ def set_item(
         raise InvalidField("reason", f"{verb} needs a reason saying why")
     if expires is not None and status is not ItemStatus.SKIPPED:
         raise InvalidField("expires", "applies only to skip (a waiver)")
-    if expires is not None and expires < at.date():
-        raise InvalidField(
-            "expires",
-            f"{expires.isoformat()} is in the past (today is {at.date().isoformat()}); "
-            "a waiver counts up to and including its expiry date",
-        )
+    if expires is not None:
+        check_expiry(expires, at.date())
     if status is ItemStatus.DONE and not automated:
         check_evidence(item, evidence)
     previous = document.items.get(key)
