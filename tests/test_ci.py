@@ -10,6 +10,7 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from markdown_it import MarkdownIt
 
+from opsctl.actions.check import CheckOutcome
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine.approvals import approve
@@ -402,7 +403,7 @@ def test_junit_survives_control_characters_in_user_text(run, framework: Framewor
 
 
 def test_json_shape(report: CheckReport) -> None:
-    document = json.loads(ci_formats.to_json(report))
+    document = json.loads(CheckOutcome.of(report).to_json())
     assert document["kind"] == "check"
     assert document["version"] == 1
     assert document["ok"] is False
@@ -434,7 +435,7 @@ def test_json_shape(report: CheckReport) -> None:
 
 
 def test_json_of_an_empty_report_keeps_its_notes() -> None:
-    document = json.loads(ci_formats.to_json(CheckReport([], ["no active runs to check"])))
+    document = json.loads(CheckOutcome.of(CheckReport([], ["no active runs to check"])).to_json())
     assert document["ok"] is True
     assert document["missing"] == 0
     assert document["notes"] == ["no active runs to check"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, emit_json, err_console, say
-from opsctl.errors import EXIT_FAILED
+from opsctl.cli.output import FormatOption, OutputFormat, emit, say
+from opsctl.errors import CheckFailed
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,38 +26,16 @@ def verify(
 
     Example: opsctl audit verify rel-2-4
     """
-    from opsctl.engine.history import verify as verify_run
+    from opsctl.actions.audit import verify_runs
 
-    store = state.store()
-    ids = [run_id] if run_id else store.ids()
-    results = []
-    for current in ids:
-        document = store.load(current)
-        finding = verify_run(document)
-        results.append((document, finding))
+    result = verify_runs(state.session(), run_id)
     if output_format is OutputFormat.JSON:
-        emit_json(
-            "audit",
-            {
-                "ok": all(finding is None for _, finding in results),
-                "runs": [
-                    {
-                        "id": document.id,
-                        "events": len(document.history),
-                        "ok": finding is None,
-                        "event": finding.event if finding else None,
-                        "message": finding.message if finding else None,
-                    }
-                    for document, finding in results
-                ],
-            },
-        )
-    else:
-        for document, finding in results:
-            if finding is None:
-                count = len(document.history)
-                say(f"{document.id}: intact ({count} event{'s' if count != 1 else ''})")
-            else:
-                err_console().print(f"opsctl: audit: {finding}", markup=False)
-    if any(finding is not None for _, finding in results):
-        raise typer.Exit(EXIT_FAILED)
+        emit(result)
+        if not result.ok:
+            raise CheckFailed()
+        return
+    for run in result.runs:
+        if run.ok:
+            say(f"{run.id}: intact ({run.events} event{'s' if run.events != 1 else ''})")
+    if not result.ok:
+        raise CheckFailed(*result.findings, topic="audit")

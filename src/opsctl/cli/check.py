@@ -1,21 +1,23 @@
-"""``opsctl check`` (the CI gate) and ``opsctl waivers``."""
+"""``opsctl check``: the CI gate."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import err_console, say
-from opsctl.errors import EXIT_FAILED, UsageError
+from opsctl.cli.output import console, emit, err_console, say
+from opsctl.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
-    from opsctl.store.documents import RunDocument
+    from opsctl.actions.check import CheckOutcome, ReportFormat
+
+T = TypeVar("T")
 
 
 class CheckFormat(str, Enum):
@@ -41,18 +43,50 @@ def _writable(output: Path) -> None:
         raise UsageError(f"--output {output}: not writable")
 
 
-def _runs_to_check(run_id: str | None, all_runs: bool) -> list[RunDocument]:
-    from opsctl.store.documents import RunStatus
-
-    store = state.store()
+def _validate(
+    run_id: str | None, all_runs: bool, output_format: CheckFormat, output: Path | None
+) -> None:
+    """Refuse a bad combination of arguments before anything runs."""
+    if output is not None:
+        if output_format is CheckFormat.TEXT:
+            raise UsageError("--output needs --format json, junit, github or markdown")
+        _writable(output)
+    state.workspace()  # outside a workspace, say so before anything else
     if all_runs == (run_id is not None):
         raise UsageError("name one RUN, or pass --all for every active run")
-    if run_id is not None:
-        return [store.load(run_id)]
-    headers, errors = store.headers()
-    if errors:
-        raise errors[0]
-    return [store.load(h.id) for h in headers if h.status is RunStatus.ACTIVE]
+
+
+def _progress(checks: list[T]) -> Iterable[T]:
+    """A progress bar over the automated checks, on a terminal and for two or more."""
+    if not console().is_terminal or len(checks) < 2:
+        return checks
+    from rich.progress import track
+
+    return track(checks, description="running checks", console=console(), transient=True)
+
+
+def _publish(result: CheckOutcome, report_format: ReportFormat, output: Path | None) -> None:
+    from opsctl.actions.check import ReportFormat, render_check, write_check
+
+    if output is not None:
+        write_check(result, report_format, output)
+        say(f"wrote {report_format.value} report to {output}")
+    elif report_format is ReportFormat.JSON:
+        emit(result)
+    else:
+        typer.echo(render_check(result, report_format), nl=False)
+
+
+def _step_summary(result: CheckOutcome) -> None:
+    """Add the Markdown summary to a GitHub Actions job's summary, when there is one."""
+    from opsctl.actions.check import append_summary
+
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    problem = append_summary(result, summary_file) if summary_file else None
+    if problem is not None:
+        err_console().print(
+            f"opsctl: warning: GITHUB_STEP_SUMMARY {summary_file}: {problem}", markup=False
+        )
 
 
 def check(
@@ -77,56 +111,16 @@ def check(
 
     Example: opsctl check --all --phase all --format junit --output opsctl.xml
     """
-    from opsctl.gate import formats as ci_formats
-    from opsctl.gate.check import CheckReport, check_run, select_phases
+    from opsctl.actions.check import ReportFormat, check_runs
+    from opsctl.cli.render import print_check
 
-    if output is not None:
-        if output_format is CheckFormat.TEXT:
-            raise UsageError("--output needs --format json, junit, github or markdown")
-        _writable(output)
-    store = state.store()
-    documents = _runs_to_check(run_id, all_runs)
-    for document in documents:
-        select_phases(document, store.framework_of(document), phase)
-    failures: dict[tuple[str, str], str] = {}
-    if run_checks:
-        from opsctl.cli.automated import run_automated_checks
-
-        documents, failures = run_automated_checks(documents, phase)
-    today = clock.today()
-    report = CheckReport(
-        [check_run(doc, store.framework_of(doc), phase, today, failures) for doc in documents],
-        [] if documents else ["no active runs to check"],
-    )
+    _validate(run_id, all_runs, output_format, output)
+    result = check_runs(state.session(), run_id, phase, run_checks, _progress)
     if output_format is CheckFormat.TEXT or output is not None:
-        from opsctl.cli.render import print_check
-
-        print_check(report)
+        print_check(result.report)
     if output_format is not CheckFormat.TEXT:
-        renderers = {
-            CheckFormat.JSON: ci_formats.to_json,
-            CheckFormat.JUNIT: ci_formats.to_junit,
-            CheckFormat.GITHUB: ci_formats.to_github,
-            CheckFormat.MARKDOWN: ci_formats.to_markdown,
-        }
-        rendered = renderers[output_format](report)
-        if output is None:
-            typer.echo(rendered, nl=False)
-        else:
-            try:
-                output.write_text(rendered, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
-            say(f"wrote {output_format.value} report to {output}")
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if output_format is CheckFormat.GITHUB and summary_file:
-        try:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(ci_formats.to_markdown(report))
-        except OSError as exc:
-            err_console().print(
-                f"opsctl: warning: GITHUB_STEP_SUMMARY {summary_file}: {exc.strerror or exc}",
-                markup=False,
-            )
-    if not report.ok:
-        raise typer.Exit(EXIT_FAILED)
+        _publish(result, ReportFormat(output_format.value), output)
+    if output_format is CheckFormat.GITHUB:
+        _step_summary(result)
+    if not result.ok:
+        raise CheckFailed()

@@ -1,16 +1,16 @@
-"""Render a CI check report as JSON, JUnit XML, GitHub annotations or Markdown."""
+"""Render a CI check report as JUnit XML, GitHub annotations or Markdown.
+
+Its JSON is the ``check`` result of :mod:`opsctl.actions.check`, in the one envelope.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
 
 from opsctl.gate.check import ApprovalResult, CheckReport, Entry, ItemResult, Result
 from opsctl.text import cell, table
 
-JSON_VERSION = 1
 STATUS_ICONS = {
     Result.PASSED: "✅ passed",
     Result.FAILED: "❌ missing",
@@ -30,54 +30,6 @@ def failure_message(entry: Entry) -> str:
     if isinstance(entry, ApprovalResult):
         return f"sign-off by {entry.role} is missing"
     return f"{entry.key} is {entry.message} (owner: {entry.owner}): {entry.title}"
-
-
-def to_json(report: CheckReport) -> str:
-    """The documented JSON shape (kind ``check``, version 1)."""
-    runs: list[dict[str, Any]] = []
-    for run in report.runs:
-        phases = []
-        for phase in run.phases:
-            phases.append(
-                {
-                    "id": phase.id,
-                    "title": phase.title,
-                    "ok": phase.ok,
-                    "items": [
-                        {
-                            "key": item.key,
-                            "title": item.title,
-                            "owner": item.owner,
-                            "status": item.status,
-                            "result": item.result.value,
-                            "message": item.message,
-                        }
-                        for item in phase.items
-                    ],
-                    "approvals": [
-                        {"role": a.role, "result": a.result.value, "by": a.by or None}
-                        for a in phase.approvals
-                    ],
-                }
-            )
-        runs.append(
-            {
-                "id": run.id,
-                "title": run.title,
-                "framework": run.framework,
-                "ok": run.ok,
-                "phases": phases,
-            }
-        )
-    document = {
-        "kind": "check",
-        "version": JSON_VERSION,
-        "ok": report.ok,
-        "missing": len(report.failures()),
-        "notes": report.notes,
-        "runs": runs,
-    }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
