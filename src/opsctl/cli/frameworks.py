@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit_json, print_columns, safe
-from opsctl.cli.state import catalog
+from opsctl.cli import state
+from opsctl.cli.output import FormatOption, OutputFormat, console, emit, print_columns, safe
 
 if TYPE_CHECKING:
     from opsctl.definitions.model import Framework
@@ -19,17 +19,6 @@ app = typer.Typer(
 )
 
 
-def _summary(framework: Framework) -> dict[str, object]:
-    return {
-        "id": framework.id,
-        "title": framework.title,
-        "area": framework.area,
-        "phases": len(framework.phases),
-        "items": framework.item_count(),
-        "metrics": [metric.id for metric in framework.metrics],
-    }
-
-
 @app.command("list")
 def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
     """List every framework: id, title, area, phases, items and KPIs.
@@ -39,27 +28,24 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl frameworks list --format json
     """
-    entries = catalog().entries
+    from opsctl.actions.frameworks import list_frameworks as listing
+
+    result = listing(state.session())
     if output_format is OutputFormat.JSON:
-        rows = []
-        for key in sorted(entries):
-            row = _summary(entries[key].framework)
-            row["source"] = "builtin" if entries[key].builtin else str(entries[key].path)
-            rows.append(row)
-        emit_json("frameworks", {"frameworks": rows})
+        emit(result)
         return
     print_columns(
         ["ID", "TITLE", "AREA", "PHASES", "ITEMS", "KPIS"],
         [
             [
-                framework.id,
-                framework.title,
-                framework.area.removesuffix(" Framework"),
-                str(len(framework.phases)),
-                str(framework.item_count()),
-                str(len(framework.metrics)),
+                row.id,
+                row.title,
+                row.area.removesuffix(" Framework"),
+                str(row.phases),
+                str(row.items),
+                str(len(row.metrics)),
             ]
-            for framework in (entries[key].framework for key in sorted(entries))
+            for row in result.frameworks
         ],
     )
 
@@ -73,16 +59,19 @@ def show_framework(
 
     Example: opsctl frameworks show release-management
     """
+    from opsctl.actions.frameworks import show_framework as show
+
+    result = show(state.session(), framework_id)
+    if output_format is OutputFormat.JSON:
+        emit(result)
+        return
+    print_framework(result.framework)
+
+
+def print_framework(framework: Framework) -> None:
+    """A framework as a tree of phases, items, gates and KPIs."""
     from rich.tree import Tree
 
-    entry = catalog().get(framework_id)
-    framework = entry.framework
-    if output_format is OutputFormat.JSON:
-        emit_json(
-            "framework",
-            {"framework": framework.model_dump(mode="json"), "source": str(entry.path)},
-        )
-        return
     tree = Tree(f"[bold]{safe(framework.title)}[/] ({framework.id}) - {safe(framework.area)}")
     tree.add(safe(framework.summary))
     for number, phase in enumerate(framework.phases, start=1):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl import clock
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
-from opsctl.errors import EXIT_FAILED
-from opsctl.review.periods import Period, last_complete, month, quarter
+from opsctl.cli.output import FormatOption, OutputFormat, emit, print_columns, say
+from opsctl.errors import CheckFailed
+
+if TYPE_CHECKING:
+    from opsctl.actions.reports import ReviewsDue
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -30,18 +31,14 @@ StampOption = typer.Option(
 )
 
 
-def _emit(kind: str, period: Period, output: Path | None, stamp: bool) -> None:
-    from opsctl.actions.identity import current_actor
-    from opsctl.actions.reports import save_report
-    from opsctl.review.render import workspace_report
+def _report(cadence: str, label: str | None, output: Path | None, stamp: bool) -> None:
+    from opsctl.actions.reports import render_report
 
-    stamped = clock.now().strftime("%Y-%m-%d %H:%M UTC") if stamp else ""
-    text = workspace_report(state.workspace(), state.catalog(), kind, period, stamped)
-    if output is None:
-        typer.echo(text, nl=False)
+    result = render_report(state.session(), cadence, label, output, stamp=stamp)
+    if result.output is None:
+        typer.echo(result.text, nl=False)
         return
-    save_report(state.workspace(), kind, period.label, text, output, current_actor(), clock.now())
-    say(f"wrote {output} ({kind} review of {period.label})")
+    say(f"wrote {result.output} ({result.cadence} review of {result.period})")
 
 
 @app.command("monthly")
@@ -56,8 +53,7 @@ def monthly(
 
     Example: opsctl report monthly --month 2026-11 --output reports/2026-11.md
     """
-    period = month(month_label) if month_label else last_complete("monthly", clock.today())
-    _emit("monthly", period, output, stamp)
+    _report("monthly", month_label, output, stamp)
 
 
 @app.command("quarterly")
@@ -72,24 +68,32 @@ def quarterly(
 
     Example: opsctl report quarterly --quarter 2026-Q4 --output reports/2026-Q4.md
     """
-    period = quarter(quarter_label) if quarter_label else last_complete("quarterly", clock.today())
-    _emit("quarterly", period, output, stamp)
-
-
-def _first_activity() -> dt.date | None:
-    from opsctl.store.metrics import MetricsStore
-
-    store = state.store()
-    headers, _ = store.headers()
-    dates = [header.created.date() for header in headers]
-    readings = MetricsStore(state.workspace()).load()
-    dates += [event.at.date() for event in readings.history]
-    return min(dates) if dates else None
+    _report("quarterly", quarter_label, output, stamp)
 
 
 def _hold_command(cadence: str, period: str) -> str:
     flag = "--month" if cadence == "monthly" else "--quarter"
     return f"opsctl report {cadence} {flag} {period} --output reports/{period}.md"
+
+
+def print_reviews_due(result: ReviewsDue) -> None:
+    """One line per review due, with the command that holds it."""
+    if not result.reviews:
+        say("no reviews due")
+        return
+    print_columns(
+        ["CADENCE", "PERIOD", "DUE", "STATE", "TO HOLD IT"],
+        [
+            [
+                r.cadence,
+                r.period,
+                r.due.isoformat(),
+                "overdue" if r.overdue else "due",
+                _hold_command(r.cadence, r.period),
+            ]
+            for r in result.reviews
+        ],
+    )
 
 
 @review_app.command("due")
@@ -101,50 +105,15 @@ def due(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl review due
     """
-    from opsctl.review.cadence import due_reviews
-    from opsctl.store.reviews import ReviewStore
+    from opsctl.actions.reports import reviews_due
 
-    cadences = {
-        review.cadence.value
-        for framework in state.catalog().frameworks()
-        for review in framework.review
-    }
-    found = due_reviews(
-        cadences, _first_activity(), ReviewStore(state.workspace()).load(), clock.today()
-    )
+    result = reviews_due(state.session())
     if output_format is OutputFormat.JSON:
-        emit_json(
-            "reviews-due",
-            {
-                "reviews": [
-                    {
-                        "cadence": r.cadence,
-                        "period": r.period,
-                        "due": r.due.isoformat(),
-                        "overdue": r.overdue,
-                    }
-                    for r in found
-                ]
-            },
-        )
-    elif not found:
-        say("no reviews due")
+        emit(result)
     else:
-        print_columns(
-            ["CADENCE", "PERIOD", "DUE", "STATE", "TO HOLD IT"],
-            [
-                [
-                    r.cadence,
-                    r.period,
-                    r.due.isoformat(),
-                    "overdue" if r.overdue else "due",
-                    _hold_command(r.cadence, r.period),
-                ]
-                for r in found
-            ],
-        )
-    if any(r.overdue for r in found):
-        raise typer.Exit(EXIT_FAILED)
+        print_reviews_due(result)
+    if result.overdue:
+        raise CheckFailed()
 
 
 def demo(
@@ -157,10 +126,10 @@ def demo(
 
     Example: opsctl demo /tmp/opsctl-demo
     """
-    from opsctl.actions.demo import build_demo
+    from opsctl.actions.demo import demo_workspace
 
-    result = build_demo(path, state.catalog(), clock.today())
-    say(f"built a demo workspace in {result.workspace.root}")
+    result = demo_workspace(state.session(), path)
+    say(f"built a demo workspace in {result.workspace}")
     for report_path in result.reports:
         say(f"  report: {report_path}")
     say("explore it:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, emit_json, print_columns, say
+from opsctl.cli.output import FormatOption, OutputFormat, emit, print_columns, say
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,10 +25,10 @@ def add(
 
     Example: opsctl team add alice@example.com --role product-director --name "Alice"
     """
-    from opsctl.engine.team import add_person
+    from opsctl.actions.team import add_member
 
-    person = add_person(state.workspace(), email, roles, name)
-    say(f"{person.email}: {', '.join(person.roles)}")
+    result = add_member(state.session(), email, roles, name)
+    say(f"{result.email}: {', '.join(result.roles)}")
 
 
 @app.command("list")
@@ -37,17 +37,16 @@ def list_team(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl team list --format json
     """
-    config = state.workspace().config()
+    from opsctl.actions.team import list_team as roster
+
+    result = roster(state.session())
     if output_format is OutputFormat.JSON:
-        emit_json(
-            "team",
-            {"people": [p.model_dump() for p in config.people], "roles": list(config.all_roles())},
-        )
+        emit(result)
         return
-    if not config.people:
+    if not result.people:
         say("nobody yet; add people with: opsctl team add EMAIL --role ROLE")
         return
     print_columns(
         ["EMAIL", "NAME", "ROLES"],
-        [[p.email, p.name or "-", ", ".join(p.roles)] for p in config.people],
+        [[p.email, p.name or "-", ", ".join(p.roles)] for p in result.people],
     )

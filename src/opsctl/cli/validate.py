@@ -7,9 +7,8 @@ from pathlib import Path
 
 import typer
 
+from opsctl.cli import state
 from opsctl.cli.output import say
-from opsctl.cli.state import catalog, roles
-from opsctl.errors import DefinitionError
 
 
 def validate(
@@ -22,16 +21,13 @@ def validate(
 
     Example: opsctl validate .opsctl/frameworks/onboarding.yaml
     """
-    from opsctl.definitions.catalog import load_files
+    from opsctl.actions.frameworks import validate_definitions
 
-    if not files:
-        count = len(catalog().entries)
-        say(f"ok: {count} frameworks valid")
+    result = validate_definitions(state.session(), files)
+    if not result.files:
+        say(f"ok: {result.count} frameworks valid")
         return
-    loaded, diagnostics = load_files(files, roles())
-    if diagnostics:
-        raise DefinitionError(diagnostics)
-    say(f"ok: {len(loaded)} file{'s' if len(loaded) != 1 else ''} valid")
+    say(f"ok: {result.count} file{'s' if result.count != 1 else ''} valid")
 
 
 def schema() -> None:
@@ -39,9 +35,6 @@ def schema() -> None:
 
     Example: opsctl schema > framework.schema.json
     """
-    from opsctl.definitions.model import Framework
+    from opsctl.actions.frameworks import framework_schema
 
-    document = Framework.model_json_schema()
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "opsctl framework"
-    typer.echo(json.dumps(document, indent=2, sort_keys=True))
+    typer.echo(json.dumps(framework_schema(), indent=2, sort_keys=True))
