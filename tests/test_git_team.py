@@ -428,7 +428,7 @@ def test_without_the_driver_git_conflicts_and_status_says_what_to_do(team: Team)
     assert str(plain / RUN) in err
     assert "has git conflict markers; run 'opsctl git setup' and redo the merge" in err
     code, _, err = team(plain, "sync-check")
-    assert code == 1
+    assert code == 2
     assert "conflict markers" in err
 
     # The recovery docs/team.md describes.
@@ -482,7 +482,7 @@ def test_sync_check_names_a_missing_definition(team: Team) -> None:
     for definition in (a / ".opsctl" / "definitions").glob("*.json"):
         definition.unlink()
     code, _, err = team(a, "sync-check")
-    assert code == 1
+    assert code == 2
     assert "does not exist" in err
 
 

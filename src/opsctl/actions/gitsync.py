@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
+
 from opsctl.actions.results import Result
 from opsctl.actions.session import Session
 from opsctl.errors import OpsctlError
@@ -71,14 +73,20 @@ class SyncCheck(Result):
     KIND: ClassVar[str] = "sync-check"
 
     runs: int
-    problems: list[str]
+    unreadable: list[str] = Field(
+        default_factory=list, description="Files opsctl cannot read or accept (exit 2)."
+    )
+    problems: list[str] = Field(
+        default_factory=list, description="Histories that do not hold (exit 1)."
+    )
 
 
-def _run_problems(session: Session) -> tuple[int, list[str]]:
-    """Runs whose file, history or pinned definition does not hold; and how many did."""
+def _run_problems(session: Session) -> tuple[int, list[str], list[str]]:
+    """How many runs hold, the runs that cannot be read, and those whose history does not hold."""
     from opsctl.engine.history import verify
 
     store = session.runs
+    unreadable: list[str] = []
     problems: list[str] = []
     checked = 0
     for run_id in store.ids():
@@ -86,13 +94,13 @@ def _run_problems(session: Session) -> tuple[int, list[str]]:
             document = store.load(run_id)
             store.framework_of(document)
         except OpsctlError as exc:
-            problems.append(str(exc))
+            unreadable.extend(exc.problems)
             continue
         checked += 1
         finding = verify(document)
         if finding is not None:
             problems.append(f"{store.path(run_id)}: {finding}")
-    return checked, problems
+    return checked, unreadable, problems
 
 
 def _record_problems(session: Session) -> list[str]:
@@ -102,14 +110,17 @@ def _record_problems(session: Session) -> list[str]:
         try:
             reader()
         except OpsctlError as exc:
-            problems.append(str(exc))
+            problems.extend(exc.problems)
     return problems
 
 
 def sync_check(session: Session) -> SyncCheck:
     """For CI: every store file valid, every history intact, every run's definition present.
 
-    Problems are returned, not raised; the CLI exits 1 when there are any.
+    Problems are returned, not raised: the CLI exits 2 when a file cannot be
+    read (fail closed, like every command) and 1 when a history does not hold.
     """
-    checked, problems = _run_problems(session)
-    return SyncCheck(runs=checked, problems=problems + _record_problems(session))
+    checked, unreadable, problems = _run_problems(session)
+    return SyncCheck(
+        runs=checked, unreadable=unreadable + _record_problems(session), problems=problems
+    )

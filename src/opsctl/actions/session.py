@@ -43,15 +43,20 @@ class Session:
 
         return find_workspace(self.cwd, self.workspace_path)
 
-    @property
+    @cached_property
     def workspace(self) -> Workspace:
-        """The workspace in effect, or a UsageError saying how to create one."""
+        """The workspace in effect, or a UsageError saying how to create one.
+
+        Its configuration is read here, so a command never acts on a
+        workspace whose config.yaml it cannot read (fail closed).
+        """
         found = self.found_workspace
         if found is None:
             raise UsageError(
                 f"not inside an opsctl workspace (no {DIRNAME}/ here or in any parent folder); "
                 "run 'opsctl init' to create one, or pass --workspace PATH"
             )
+        _ = self.config
         return found
 
     @cached_property

@@ -8,7 +8,7 @@ import typer
 
 from opsctl.cli import state
 from opsctl.cli.output import console, err_console, say
-from opsctl.errors import CheckFailed
+from opsctl.errors import CheckFailed, StoreError
 
 app = typer.Typer(
     no_args_is_help=True, help="Share a workspace through git.\n\nExample: opsctl git setup"
@@ -53,14 +53,18 @@ def merge_file(
 def sync_check() -> None:
     """For CI: every store file is valid, every history intact, every run's definition present.
 
-    Exit 0 when all holds, 1 listing each problem (a file edited by hand,
-    a state that does not follow from its history, a missing definition).
+    Exit 0 when all holds; 2 when a file cannot be read (a broken config,
+    a truncated run, a missing runs folder or pinned definition); 1 listing
+    each history that does not hold (an event edited by hand, a state that
+    does not follow from its history).
 
     Example: opsctl sync-check
     """
     from opsctl.actions.gitsync import sync_check as check
 
     result = check(state.session())
+    if result.unreadable:
+        raise StoreError(*result.unreadable, *result.problems, topic="sync-check")
     if result.problems:
         raise CheckFailed(*result.problems, topic="sync-check")
     say(f"ok: {result.runs} runs intact, KPI and review records valid, frameworks valid")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,8 +13,6 @@ from rich.console import Console
 if TYPE_CHECKING:
     from opsctl.actions.results import Result
 
-JSON_VERSION = 1
-"""Version of every ``--format json`` shape (docs/json.md)."""
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PIPE_WIDTH = 120
 """Tables written to a pipe or file are not squeezed into 80 columns."""
@@ -71,19 +69,12 @@ def safe(text: object) -> str:
 
 def say(message: object) -> None:
     """Print a plain message (no markup) on stdout."""
-    console().print(plain(message), markup=False, highlight=False)
+    console().print(plain(message), markup=False, highlight=False, soft_wrap=True)
 
 
 def emit(result: Result) -> None:
     """Print a use case's result in the versioned JSON envelope (docs/json.md)."""
     sys.stdout.write(result.to_json())
-
-
-def emit_json(kind: str, payload: dict[str, Any]) -> None:
-    """Print a versioned JSON document: ``{"kind": ..., "version": 1, ...}``."""
-    from opsctl.store.files import dumps
-
-    sys.stdout.write(dumps({"kind": kind, "version": JSON_VERSION, **payload}))
 
 
 def print_columns(headers: list[str], rows: list[list[str]]) -> None:

@@ -67,8 +67,7 @@ def _refuse_incomplete(document: RunDocument, phase: Phase, today: dt.date) -> N
     if missing:
         listed = ", ".join(f"{item_key(m.phase, m.item)} ({m.why})" for m in missing)
         raise CheckFailed(
-            f"phase '{phase.id}' cannot be signed off while required items are incomplete: "
-            f"{listed}"
+            f"phase '{phase.id}' cannot be signed off while required items are incomplete: {listed}"
         )
 
 

@@ -45,9 +45,16 @@ class RunStore:
         return self.runs_dir / f"{validate_run_id(run_id)}.json"
 
     def ids(self) -> list[str]:
-        """Every run id, sorted."""
+        """Every run id, sorted; a runs folder that is missing or not a folder is an error.
+
+        An empty answer must mean "no runs", never "could not look": a CI
+        gate that read nothing would pass.
+        """
         if not self.runs_dir.is_dir():
-            return []
+            what = "is not a folder" if self.runs_dir.exists() else "is missing"
+            raise StoreError(
+                f"{self.runs_dir}: {what}; restore it from git (it holds one JSON file per run)"
+            )
         return sorted(path.stem for path in self.runs_dir.glob("*.json"))
 
     def exists(self, run_id: str) -> bool:
