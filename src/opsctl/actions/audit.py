@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from opsctl.actions.results import Result
+from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.engine.history import verify
 
 
-class AuditedRun(BaseModel):
+class AuditedRun(View):
     """One run's verdict: ``event`` is the 1-based first bad event (null: the stored state)."""
 
     id: str

@@ -14,10 +14,10 @@ from enum import Enum
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import PrivateAttr
 
 from opsctl.actions.automated import Failures, Progress, run_automated_checks
-from opsctl.actions.results import Result
+from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.errors import InvalidField
 from opsctl.gate.check import CheckReport, PhaseResult, RunResult, check_run, select_phases
@@ -28,7 +28,7 @@ from opsctl.store.documents import RunDocument, RunStatus
 NO_RUNS = "no active runs to check"
 
 
-class CheckedItem(BaseModel):
+class CheckedItem(View):
     """One checklist item as CI sees it."""
 
     key: str
@@ -39,7 +39,7 @@ class CheckedItem(BaseModel):
     message: str
 
 
-class CheckedApproval(BaseModel):
+class CheckedApproval(View):
     """One required sign-off; ``by`` is null while it is missing."""
 
     role: str
@@ -47,7 +47,7 @@ class CheckedApproval(BaseModel):
     by: str | None
 
 
-class CheckedPhase(BaseModel):
+class CheckedPhase(View):
     """A checked phase: its items, then its required sign-offs."""
 
     id: str
@@ -57,7 +57,7 @@ class CheckedPhase(BaseModel):
     approvals: list[CheckedApproval]
 
 
-class CheckedRun(BaseModel):
+class CheckedRun(View):
     """One run's checked phases."""
 
     id: str

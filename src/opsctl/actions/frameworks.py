@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
-
-from opsctl.actions.results import Result
+from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.definitions.model import Framework
 from opsctl.errors import DefinitionError
 
 
-class FrameworkSummary(BaseModel):
+class FrameworkSummary(View):
     """One framework in a line: what it covers and how big it is."""
 
     id: str

@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from opsctl.actions.results import Result
+from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import EvidenceKind
@@ -23,7 +23,7 @@ from opsctl.errors import InvalidField
 from opsctl.store.documents import ItemStatus, RunDocument
 
 
-class VoidedSignoff(BaseModel):
+class VoidedSignoff(View):
     """A sign-off that no longer counts: whose, in which role, why, who may sign again."""
 
     phase: str
@@ -129,7 +129,7 @@ def set_item_status(
     return ItemChanged(run=run_id, item=item_key(phase, item), status=status.value, voided=voided)
 
 
-class Signature(BaseModel):
+class Signature(View):
     """A sign-off that still counts."""
 
     role: str

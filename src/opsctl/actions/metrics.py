@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel
-
-from opsctl.actions.results import Result
+from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.definitions.model import Metric
 from opsctl.errors import UsageError
@@ -16,7 +14,7 @@ from opsctl.review.readings import parse_period, record_reading
 from opsctl.store.metrics import MetricRecord, Reading
 
 
-class KpiSummary(BaseModel):
+class KpiSummary(View):
     """One KPI judged against its target: one entry of ``opsctl metric list``."""
 
     id: str

@@ -9,9 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel
-
-from opsctl.actions.results import Result
+from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.errors import InvalidField
 from opsctl.review.periods import Period, last_complete, month, quarter
@@ -94,7 +92,7 @@ def render_report(
     )
 
 
-class DueReview(BaseModel):
+class DueReview(View):
     """A review not yet held: due the day after its period ends, overdue 14 days later."""
 
     cadence: str

@@ -13,10 +13,18 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 
-class Result(BaseModel):
-    """The typed outcome of one use case."""
+class View(BaseModel):
+    """A part of a result, validated like any store document.
 
-    model_config = ConfigDict(extra="forbid")
+    Its schema is built on first use, so a command pays only for the result
+    shapes it prints, not for every one its module defines.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class Result(View):
+    """The typed outcome of one use case."""
 
     KIND: ClassVar[str] = ""
     VERSION: ClassVar[int] = 1

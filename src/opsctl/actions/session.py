@@ -61,11 +61,30 @@ class Session:
 
     @cached_property
     def config(self) -> Config:
-        """The workspace's configuration (the default one outside a workspace)."""
-        from opsctl.definitions.config import Config
+        """The workspace's configuration (the default one outside a workspace).
+
+        The validated configuration is cached under the digest of the file's
+        bytes, so most commands skip the YAML parser; any change to the file
+        is a miss, and the file itself is always what is checked.
+        """
+        from opsctl.definitions.config import Config, read_config
+        from opsctl.definitions.source import read_text
+        from opsctl.store.cache import DerivedCache, content_digest
 
         found = self.found_workspace
-        return found.config() if found else Config()
+        if found is None or not found.config_path.exists():
+            return Config()
+        source = content_digest(read_text(found.config_path).encode("utf-8"))
+        cache = DerivedCache(found.dir)
+        cached = cache.get("config", source)
+        if cached is not None:
+            try:
+                return Config.model_validate(cached)
+            except ValueError:
+                pass
+        config = read_config(found.config_path)
+        cache.put("config", source, config.model_dump(mode="json"))
+        return config
 
     @cached_property
     def roles(self) -> tuple[str, ...]:

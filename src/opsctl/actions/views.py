@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from opsctl.actions.results import Result
+from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.clock import iso
 from opsctl.definitions.config import Person
@@ -25,14 +25,14 @@ def _omitted(value: object) -> bool:
     return value is None
 
 
-class Progress(BaseModel):
+class Progress(View):
     """Required items complete out of all required items."""
 
     complete: int
     total: int
 
 
-class RunSummary(BaseModel):
+class RunSummary(View):
     """One line of ``opsctl runs``."""
 
     id: str
@@ -92,7 +92,7 @@ def list_runs(session: Session) -> RunList:
     return RunList(runs=rows, errors=list(dict.fromkeys(str(error) for error in errors)))
 
 
-class MissingItem(BaseModel):
+class MissingItem(View):
     """An item keeping a gate shut."""
 
     item: str
@@ -100,7 +100,7 @@ class MissingItem(BaseModel):
     why: str
 
 
-class GateView(BaseModel):
+class GateView(View):
     """What a phase's gate needs and has."""
 
     met: bool
@@ -109,7 +109,7 @@ class GateView(BaseModel):
     approvals_missing: list[str]
 
 
-class ItemView(BaseModel):
+class ItemView(View):
     """An item of a phase with its recorded state (absent fields: not recorded)."""
 
     key: str
@@ -127,7 +127,7 @@ class ItemView(BaseModel):
     expires: dt.date | None = Field(default=None, exclude_if=_omitted)
 
 
-class SignoffLine(BaseModel):
+class SignoffLine(View):
     """One sign-off a phase needs or had: signed, voided, or waiting (and who may give it)."""
 
     role: str
@@ -138,7 +138,7 @@ class SignoffLine(BaseModel):
     may_sign: list[str] = Field(default_factory=list)
 
 
-class PhaseView(BaseModel):
+class PhaseView(View):
     """A phase of a run: its gate, items and sign-offs."""
 
     id: str
@@ -183,7 +183,7 @@ def _signoffs(document: RunDocument, phase: Phase, people: list[Person]) -> list
     return lines
 
 
-class DefinitionView(BaseModel):
+class DefinitionView(View):
     """The definition a run is pinned to, against the current one."""
 
     digest: str
@@ -191,7 +191,7 @@ class DefinitionView(BaseModel):
     changed: bool
 
 
-class ApprovalView(BaseModel):
+class ApprovalView(View):
     """A sign-off as stored."""
 
     phase: str
@@ -300,7 +300,7 @@ def run_log(session: Session, run_id: str, limit: int = 0) -> RunLog:
     return RunLog(run=document.id, events=events)
 
 
-class Waiver(BaseModel):
+class Waiver(View):
     """A skipped item and whether its waiver still counts."""
 
     run: str

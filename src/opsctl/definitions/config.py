@@ -11,15 +11,16 @@ from __future__ import annotations
 import difflib
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
 
-from opsctl.definitions.diagnostics import yaml_value
-from opsctl.definitions.loader import read_text
 from opsctl.definitions.model import BUILTIN_ROLES, RoleName, Slug
+from opsctl.definitions.source import read_text
 from opsctl.errors import DefinitionError, Diagnostic, format_loc
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 class Person(BaseModel):
@@ -124,6 +125,8 @@ def validate_config(tree: Any, path: Path) -> Config:
     if tree is None:
         return Config()
     if not isinstance(tree, dict):
+        from opsctl.definitions.diagnostics import yaml_value
+
         message = f"expected a mapping of settings, found {yaml_value(_plain(tree))}"
         raise DefinitionError([Diagnostic(str(path), 1, 1, message)])
     try:
@@ -179,6 +182,8 @@ def _owner_fields(loc: tuple[int | str, ...]) -> list[str]:
 
 
 def _message(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
+    from opsctl.definitions.diagnostics import yaml_value
+
     if error["type"] == "extra_forbidden":
         allowed = _owner_fields(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)

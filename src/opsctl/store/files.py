@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
 from opsctl.errors import StoreError, digest, format_loc
@@ -41,6 +40,8 @@ def lock_path(path: Path) -> Path:
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the document's lock; other opsctl processes wait their turn."""
+    from filelock import FileLock, Timeout  # only writers pay for it (and for logging)
+
     lock = FileLock(lock_path(path), timeout=LOCK_TIMEOUT_SECONDS)
     try:
         with lock:
