@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from opsctl.cli import state
 
@@ -28,25 +30,40 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, out, err
 
 
+def ok(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Call opsctl in-process and insist on exit 0; returns stdout."""
+    code, out, err = run_main(args, capsys)
+    assert code == 0, (args, out, err)
+    return out
+
+
 def opsctl_subprocess(
     args: list[str],
     cwd: Path,
     env: dict[str, str] | None = None,
     input_text: str | None = None,
-    timeout: float = 60,
-):
-    """Run opsctl as a real process, as a user or CI job would."""
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run opsctl as a real process, as a user or CI job would (no stdin unless given)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "opsctl", *args],
         cwd=cwd,
         env=full_env,
         input=input_text,
+        stdin=subprocess.DEVNULL if input_text is None else None,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def process_ok(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run opsctl as a process and insist on exit 0; returns stdout."""
+    result = opsctl_subprocess(args, cwd, env)
+    assert result.returncode == 0, (args, result.stdout, result.stderr)
+    return result.stdout
 
 
 class CliCaller:
@@ -67,3 +84,68 @@ class CliCaller:
         code, out, err = self(*args, user=user)
         assert code == 0, (args, out, err)
         return out
+
+
+def _item(item_id: str, title: str, owner: str) -> dict[str, Any]:
+    return {"id": item_id, "title": title, "help": "Do it.", "owner": owner}
+
+
+_NOTES = {"id": "notes", "title": "Release notes", "help": "Write them.", "owner": "development"}
+
+
+def two_phase_framework(
+    framework_id: str = "signed",
+    *,
+    plan_gate: dict[str, Any] | None = None,
+    ship_gate: dict[str, Any] | None = None,
+    scope: dict[str, Any] | None = None,
+    ship_items: list[dict[str, Any]] | None = None,
+    metrics: list[dict[str, Any]] | None = None,
+) -> str:
+    """The two-phase framework sign-off, audit and merge tests share, as YAML.
+
+    ``plan`` (scope, risks; a director signs it off) then ``ship`` (deploy,
+    notes); each argument changes one part of it.
+    """
+    person_items = [
+        {"id": "scope", "title": "Scope agreed", "help": "Agree it.", "owner": "product-manager"},
+        {"id": "risks", "title": "Risks listed", "help": "List them.", "owner": "product-manager"},
+    ]
+    person_items[0].update(scope or {})
+    data: dict[str, Any] = {
+        "id": framework_id,
+        "title": "Signed release",
+        "area": "Testing",
+        "summary": "Two phases; leaving planning needs a director's sign-off.",
+        "phases": [
+            {
+                "id": "plan",
+                "title": "Plan",
+                "items": person_items,
+                "gate": plan_gate or {"approvals": ["product-director"]},
+            },
+            {
+                "id": "ship",
+                "title": "Ship",
+                "items": ship_items
+                or [
+                    {
+                        "id": "deploy",
+                        "title": "Deployed",
+                        "help": "Deploy it.",
+                        "owner": "operations",
+                    },
+                    {
+                        "id": "notes",
+                        "title": "Release notes",
+                        "help": "Write them.",
+                        "owner": "development",
+                    },
+                ],
+                **({"gate": ship_gate} if ship_gate else {}),
+            },
+        ],
+    }
+    if metrics:
+        data["metrics"] = metrics
+    return yaml.safe_dump(data, sort_keys=False)

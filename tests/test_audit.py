@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import CliCaller
+from helpers import CliCaller, two_phase_framework
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine import history as audit
@@ -21,24 +21,11 @@ from opsctl.engine.transitions import replay
 from opsctl.store.documents import ItemStatus, RunDocument, chain_history, upgrade_run_1_to_2
 from opsctl.store.files import dumps
 
-FRAMEWORK = """\
-id: audited
-title: Audited release
-area: Testing
-summary: Two small phases.
-phases:
-  - id: plan
-    title: Plan
-    items:
-      - {id: scope, title: Scope agreed, help: Link it., owner: product-manager, evidence: link}
-      - {id: risks, title: Risks listed, help: List them., owner: product-manager}
-    gate:
-      approvals: [product-director]
-  - id: ship
-    title: Ship
-    items:
-      - {id: deploy, title: Deployed, help: Deploy., owner: operations}
-"""
+FRAMEWORK = two_phase_framework(
+    "audited",
+    scope={"help": "Link it.", "evidence": "link"},
+    ship_items=[{"id": "deploy", "title": "Deployed", "help": "Deploy.", "owner": "operations"}],
+)
 
 UTC = dt.timezone.utc
 DONE = ItemStatus.DONE

@@ -6,11 +6,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from junitparser import JUnitXml
+
+from helpers import opsctl_subprocess, process_ok
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not on PATH")
 
@@ -34,6 +35,8 @@ phases:
 
 
 BASE_ENV: dict[str, str] = {"OPSCTL_USER": "pm@example.com", "GIT_CONFIG_NOSYSTEM": "1"}
+CI_ENV = {**BASE_ENV, "CI": "true"}
+"""What a CI job runs with: a separate process, no stdin, CI=true."""
 """Set for every process; the module fixture below runs outside the per-test isolation."""
 
 
@@ -47,28 +50,6 @@ def git(*args: str, cwd: Path) -> str:
         check=False,
         timeout=60,
     )
-    assert result.returncode == 0, (args, result.stdout, result.stderr)
-    return result.stdout
-
-
-def opsctl(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run opsctl as a CI job does: a separate process, no stdin, CI=true."""
-    full_env = {**os.environ, **BASE_ENV, "CI": "true", **env}
-    full_env.pop("OPSCTL_WORKSPACE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "opsctl", *args],
-        cwd=cwd,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(args: list[str], cwd: Path) -> str:
-    result = opsctl(args, cwd)
     assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result.stdout
 
@@ -87,10 +68,10 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git("config", "user.name", "Dev", cwd=repo)
     git("config", "commit.gpgsign", "false", cwd=repo)
     (repo / "README.md").write_text("# product\n", encoding="utf-8")
-    ok(["init", "--team", "Checkout"], repo)
+    process_ok(["init", "--team", "Checkout"], repo, CI_ENV)
     (repo / ".opsctl" / "frameworks" / "ship-it.yaml").write_text(FRAMEWORK, encoding="utf-8")
-    ok(["start", "ship-it", "--title", "Release 1", "--id", "rel-1"], repo)
-    ok(["done", "rel-1", "ready/notes"], repo)
+    process_ok(["start", "ship-it", "--title", "Release 1", "--id", "rel-1"], repo, CI_ENV)
+    process_ok(["done", "rel-1", "ready/notes"], repo, CI_ENV)
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "Start release 1", cwd=repo)
     return repo
@@ -113,8 +94,10 @@ def test_the_workspace_is_committed_without_lock_files(origin: Path) -> None:
 
 
 def test_ci_job_fails_while_items_are_missing_then_passes(clone: Path) -> None:
-    result = opsctl(
-        ["check", "--all", "--phase", "all", "--format", "junit", "--output", "report.xml"], clone
+    result = opsctl_subprocess(
+        ["check", "--all", "--phase", "all", "--format", "junit", "--output", "report.xml"],
+        clone,
+        CI_ENV,
     )
     assert result.returncode == 1, result.stderr
     assert result.stderr == ""
@@ -129,29 +112,30 @@ def test_ci_job_fails_while_items_are_missing_then_passes(clone: Path) -> None:
         "ready/docs": "ready/docs is open (owner: development): Docs updated",
     }
 
-    ok(["done", "rel-1", "ready/tested"], clone)
-    ok(["skip", "rel-1", "ready/docs", "--reason", "no user-facing change"], clone)
-    result = opsctl(
-        ["check", "--all", "--phase", "all", "--format", "junit", "--output", "report.xml"], clone
+    process_ok(["done", "rel-1", "ready/tested"], clone, CI_ENV)
+    process_ok(["skip", "rel-1", "ready/docs", "--reason", "no user-facing change"], clone, CI_ENV)
+    result = opsctl_subprocess(
+        ["check", "--all", "--phase", "all", "--format", "junit", "--output", "report.xml"],
+        clone,
+        CI_ENV,
     )
     assert result.returncode == 0, (result.stdout, result.stderr)
     [suite] = list(JUnitXml.fromfile(str(clone / "report.xml")))
     assert (suite.tests, suite.failures, suite.skipped) == (3, 0, 1)
 
-    ok(["advance", "rel-1"], clone)
-    assert opsctl(["check", "--all"], clone).returncode == 1
-    ok(["done", "rel-1", "live/deployed"], clone)
-    assert opsctl(["check", "--all", "--phase", "all"], clone).returncode == 0
+    process_ok(["advance", "rel-1"], clone, CI_ENV)
+    assert opsctl_subprocess(["check", "--all"], clone, CI_ENV).returncode == 1
+    process_ok(["done", "rel-1", "live/deployed"], clone, CI_ENV)
+    assert opsctl_subprocess(["check", "--all", "--phase", "all"], clone, CI_ENV).returncode == 0
 
 
 def test_ci_job_with_github_annotations_and_step_summary(clone: Path, tmp_path: Path) -> None:
     summary = tmp_path / "step-summary.md"
     summary.touch()
-    result = opsctl(
+    result = opsctl_subprocess(
         ["check", "--all", "--phase", "all", "--format", "github"],
         clone,
-        GITHUB_ACTIONS="true",
-        GITHUB_STEP_SUMMARY=str(summary),
+        {**CI_ENV, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert result.returncode == 1
     lines = result.stdout.splitlines()
@@ -166,19 +150,23 @@ def test_ci_job_with_github_annotations_and_step_summary(clone: Path, tmp_path: 
 def test_ci_job_from_a_subfolder_and_as_json(clone: Path) -> None:
     sub = clone / "services" / "api"
     sub.mkdir(parents=True)
-    result = opsctl(["check", "rel-1", "--format", "json"], sub)
+    result = opsctl_subprocess(["check", "rel-1", "--format", "json"], sub, CI_ENV)
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert (report["kind"], report["version"], report["missing"]) == ("check", 1, 2)
 
 
 def test_ci_job_does_not_dirty_the_checkout(clone: Path) -> None:
-    assert opsctl(["check", "--all", "--format", "markdown"], clone).returncode == 1
+    assert (
+        opsctl_subprocess(["check", "--all", "--format", "markdown"], clone, CI_ENV).returncode == 1
+    )
     assert git("status", "--porcelain", cwd=clone) == ""
 
 
 def test_ci_job_with_bad_input_exits_2(clone: Path) -> None:
-    result = opsctl(["check", "--all", "--format", "junit", "--output", "out/report.xml"], clone)
+    result = opsctl_subprocess(
+        ["check", "--all", "--format", "junit", "--output", "out/report.xml"], clone, CI_ENV
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("opsctl: error: --output out/report.xml:")
     assert len(result.stderr.splitlines()) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from helpers import opsctl_subprocess, run_main
+from helpers import ok, opsctl_subprocess, run_main
 
 PY = json.dumps(sys.executable)
 
@@ -133,12 +133,6 @@ people:
   - {email: pm@example.com, roles: [product-manager, qa]}
   - {email: ops@example.com, roles: [operations]}
 """
-
-
-def ok(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, err = run_main(args, capsys)
-    assert code == 0, (args, out, err)
-    return out
 
 
 def flat(text: str) -> str:

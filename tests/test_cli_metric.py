@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_main
+from helpers import ok, run_main
 
 KPIS = {
     "defect-escape-rate": 40,
@@ -32,12 +32,6 @@ def workspace(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str
 
 def store(root: Path) -> Path:
     return root / ".opsctl" / "metrics.json"
-
-
-def ok(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, err = run_main(args, capsys)
-    assert code == 0, (args, out, err)
-    return out
 
 
 def test_list_text_shows_every_kpi_without_readings(

@@ -8,16 +8,10 @@ from pathlib import Path
 import pytest
 
 import report_fixture as fx
-from helpers import opsctl_subprocess, run_main
+from helpers import ok, opsctl_subprocess, run_main
 from opsctl.store.workspace import Workspace
 
 NOW = "2026-12-05T10:00:00Z"
-
-
-def ok(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, err = run_main(args, capsys)
-    assert code == 0, (args, out, err)
-    return out
 
 
 def reviews(root: Path) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from helpers import REPO, opsctl_subprocess, run_main
+from helpers import REPO, ok, opsctl_subprocess, run_main
 from opsctl.cli.main import app
 from opsctl.store.documents import RUN_SCHEMA
 
@@ -49,12 +49,6 @@ people:
   - {email: ops@example.com, name: Olga, roles: [operations]}
   - {email: dir@example.com, roles: [product-director]}
 """
-
-
-def ok(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, err = run_main(args, capsys)
-    assert code == 0, (args, out, err)
-    return out
 
 
 def run_file(run_id: str, root: Path | None = None) -> Path:

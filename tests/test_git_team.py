@@ -18,37 +18,23 @@ from typing import Any
 
 import pytest
 
-from helpers import opsctl_subprocess, run_main
+from helpers import opsctl_subprocess, run_main, two_phase_framework
 from opsctl.engine import history as audit
 from opsctl.store.documents import RunDocument
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not on PATH")
 
-FRAMEWORK = """\
-id: signed
-title: Signed release
-area: Testing
-summary: Two phases; leaving planning needs a director's sign-off.
-phases:
-  - id: plan
-    title: Plan
-    items:
-      - {id: scope, title: Scope agreed, help: Agree it., owner: product-manager}
-      - {id: risks, title: Risks listed, help: List them., owner: product-manager}
-    gate:
-      approvals: [product-director]
-  - id: ship
-    title: Ship
-    items:
-      - {id: deploy, title: Deployed, help: Deploy it., owner: operations}
-      - {id: notes, title: Release notes, help: Write them., owner: development}
-metrics:
-  - id: lead-time
-    title: Lead time
-    unit: days
-    direction: lower
-    target_improvement_pct: 20
-"""
+FRAMEWORK = two_phase_framework(
+    metrics=[
+        {
+            "id": "lead-time",
+            "title": "Lead time",
+            "unit": "days",
+            "direction": "lower",
+            "target_improvement_pct": 20,
+        }
+    ]
+)
 
 RUN = Path(".opsctl/runs/rel-1.json")
 

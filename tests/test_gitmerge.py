@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import two_phase_framework
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.engine import history as audit
@@ -28,25 +29,7 @@ from opsctl.store.files import dumps, next_head, save_model
 from opsctl.store.metrics import MetricsDocument
 from opsctl.store.reviews import ReportRecord, ReviewsDocument, record_report
 
-FRAMEWORK = """\
-id: signed
-title: Signed release
-area: Testing
-summary: Two phases whose gates need sign-offs.
-phases:
-  - id: plan
-    title: Plan
-    items:
-      - {id: scope, title: Scope agreed, help: Agree it., owner: product-manager}
-      - {id: risks, title: Risks listed, help: List them., owner: product-manager}
-    gate:
-      approvals: [product-director]
-  - id: ship
-    title: Ship
-    items:
-      - {id: deploy, title: Deployed, help: Deploy it., owner: operations}
-      - {id: notes, title: Release notes, help: Write them., owner: development}
-"""
+FRAMEWORK = two_phase_framework()
 
 PEOPLE = [Person(email="dir@example.com", roles=["product-director"])]
 DONE = ItemStatus.DONE

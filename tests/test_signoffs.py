@@ -8,41 +8,31 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import CliCaller
+from helpers import CliCaller, two_phase_framework
 from opsctl.definitions.model import Framework
 from opsctl.engine.approvals import phase_digest
 from opsctl.store.documents import RunDocument
 
-FRAMEWORK = """\
-id: signed
-title: Signed release
-area: Testing
-summary: Two phases whose gates need sign-offs.
-phases:
-  - id: plan
-    title: Plan
-    items:
-      - {id: scope, title: Scope agreed, help: Agree it., owner: product-manager}
-      - {id: risks, title: Risks listed, help: List them., owner: product-manager}
-    gate:
-      approvals: [product-director]
-      separation_of_duties: true
-  - id: ship
-    title: Ship
-    items:
-      - id: deploy
-        title: Deployed
-        help: Deploy it.
-        owner: operations
-        enforce_owner: true
-      - id: notes
-        title: Release notes
-        help: Write them.
-        owner: development
-        enforce_owner: false
-    gate:
-      approvals: [operations]
-"""
+FRAMEWORK = two_phase_framework(
+    plan_gate={"approvals": ["product-director"], "separation_of_duties": True},
+    ship_gate={"approvals": ["operations"]},
+    ship_items=[
+        {
+            "id": "deploy",
+            "title": "Deployed",
+            "help": "Deploy it.",
+            "owner": "operations",
+            "enforce_owner": True,
+        },
+        {
+            "id": "notes",
+            "title": "Release notes",
+            "help": "Write them.",
+            "owner": "development",
+            "enforce_owner": False,
+        },
+    ],
+)
 
 ROSTER = {
     "dir@example.com": "product-director",
