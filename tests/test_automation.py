@@ -374,7 +374,8 @@ def test_file_check_ignores_symlinks_leading_outside(tmp_path: Path) -> None:
 
 def test_file_check_refuses_the_repository_itself(tmp_path: Path) -> None:
     outcome = run_check(FileCheck(kind="file", path="."), tmp_path, lambda _: None)
-    assert not outcome.passed and "must name files" in outcome.detail
+    assert not outcome.passed
+    assert "must name files" in outcome.detail
 
 
 def test_command_check_survives_stderr_that_is_not_utf8(tmp_path: Path) -> None:
@@ -382,4 +383,5 @@ def test_command_check_survives_stderr_that_is_not_utf8(tmp_path: Path) -> None:
     outcome = run_check(
         CommandCheck(kind="command", argv=argv, timeout=20), tmp_path, lambda _: None
     )
-    assert not outcome.passed and "exited with 3" in outcome.detail
+    assert not outcome.passed
+    assert "exited with 3" in outcome.detail

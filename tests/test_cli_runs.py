@@ -183,7 +183,8 @@ def test_start_with_id(capsys: pytest.CaptureFixture[str], rel: Path) -> None:
     assert document["title"] == "Release 2.4"
     assert document["phase"] == "planning"
     assert document["created_by"] == "pm@example.com"
-    assert document["schema"] == RUN_SCHEMA and document["kind"] == "run"
+    assert document["schema"] == RUN_SCHEMA
+    assert document["kind"] == "run"
     assert [e["action"] for e in document["history"]] == ["start"]
     digest = document["framework"]["digest"].removeprefix("sha256:")
     assert (rel / ".opsctl" / "definitions" / f"{digest}.json").is_file()
@@ -197,7 +198,8 @@ def test_start_takes_id_from_title_and_avoids_clashes(
     assert "started release-2-4" in out
     out = ok(["start", "release-management", "--title", "Release 2.4"], capsys)
     assert "started release-2-4-2" in out
-    assert run_file("release-2-4").exists() and run_file("release-2-4-2").exists()
+    assert run_file("release-2-4").exists()
+    assert run_file("release-2-4-2").exists()
 
 
 def test_start_with_a_taken_id_exits_2(capsys: pytest.CaptureFixture[str], rel: Path) -> None:
@@ -228,7 +230,8 @@ def test_start_unknown_framework_exits_2(capsys: pytest.CaptureFixture[str], rel
     code, _, err = run_main(["start", "nope", "-t", "X"], capsys)
     assert code == 2
     line = assert_one_line_error(err)
-    assert "unknown framework 'nope'" in line and "release-management" in line
+    assert "unknown framework 'nope'" in line
+    assert "release-management" in line
     assert not run_file("x").exists()
 
 
@@ -243,13 +246,19 @@ def test_start_bad_id_exits_2(capsys: pytest.CaptureFixture[str], rel: Path) -> 
 
 def test_runs_text_and_json(capsys: pytest.CaptureFixture[str], rel: Path) -> None:
     out = ok(["runs"], capsys)
-    assert "rel-2-4" in out and "release-management" in out and "1/8 planning" in out
+    assert "rel-2-4" in out
+    assert "release-management" in out
+    assert "1/8 planning" in out
     data = json.loads(ok(["runs", "--format", "json"], capsys))
-    assert data["version"] == 1 and data["kind"] == "runs"
+    assert data["version"] == 1
+    assert data["kind"] == "runs"
     [row] = data["runs"]
     assert row["id"] == "rel-2-4"
-    assert row["phase"] == "planning" and row["phase_number"] == 1 and row["phases"] == 8
-    assert row["progress"]["complete"] == 0 and row["progress"]["total"] > 0
+    assert row["phase"] == "planning"
+    assert row["phase_number"] == 1
+    assert row["phases"] == 8
+    assert row["progress"]["complete"] == 0
+    assert row["progress"]["total"] > 0
     assert row["status"] == "active"
 
 
@@ -261,13 +270,17 @@ def test_runs_empty_workspace(capsys: pytest.CaptureFixture[str], isolated: Path
 
 def test_status_text_and_json(capsys: pytest.CaptureFixture[str], rel: Path) -> None:
     out = ok(["status", "rel-2-4"], capsys)
-    assert "Release 2.4" in out and "stakeholders-aligned" in out and "gate needs" in out
+    assert "Release 2.4" in out
+    assert "stakeholders-aligned" in out
+    assert "gate needs" in out
     data = json.loads(ok(["status", "rel-2-4", "--format", "json"], capsys))
-    assert data["version"] == 1 and data["kind"] == "run-status"
+    assert data["version"] == 1
+    assert data["kind"] == "run-status"
     assert data["run"]["id"] == "rel-2-4"
     assert data["definition"]["changed"] is False
     planning = data["phases"][0]
-    assert planning["current"] is True and planning["gate"]["met"] is False
+    assert planning["current"] is True
+    assert planning["gate"]["met"] is False
     assert planning["items"][0]["status"] == "open"
 
 
@@ -327,9 +340,14 @@ def test_log_text_and_json(capsys: pytest.CaptureFixture[str], rel: Path) -> Non
     ok(["done", "rel-2-4", "stakeholders-aligned", "-e", "https://wiki/1"], capsys)
     ok(["block", "rel-2-4", "timeline-published", "-r", "blocked on legal"], capsys)
     out = ok(["log", "rel-2-4"], capsys)
-    assert "start" in out and "done" in out and "blocked" in out and "pm@example.com" in out
+    assert "start" in out
+    assert "done" in out
+    assert "blocked" in out
+    assert "pm@example.com" in out
     data = json.loads(ok(["log", "rel-2-4", "--format", "json"], capsys))
-    assert data["kind"] == "run-log" and data["version"] == 1 and data["run"] == "rel-2-4"
+    assert data["kind"] == "run-log"
+    assert data["version"] == 1
+    assert data["run"] == "rel-2-4"
     assert [e["action"] for e in data["events"]] == ["start", "done", "blocked"]
     assert data["events"][1]["item"] == "planning/stakeholders-aligned"
     last = json.loads(ok(["log", "rel-2-4", "-n", "1", "-f", "json"], capsys))
@@ -527,7 +545,8 @@ def test_corrupt_run_file(
     breaker(bad)
     for args in (["status", "m"], ["done", "m", "check-a"], ["log", "m"], ["advance", "m"]):
         line = assert_refused(args, capsys, bad)
-        assert str(bad) in line and expected in line
+        assert str(bad) in line
+        assert expected in line
 
     ok(["done", "good", "check-a"], capsys)
     assert "good" in ok(["status", "good"], capsys)
@@ -548,7 +567,8 @@ def test_run_from_a_newer_opsctl(capsys: pytest.CaptureFixture[str], ws: Path) -
     path = run_file("m")
     path.write_text('{"schema": 99}\n', encoding="utf-8")
     line = assert_refused(["status", "m"], capsys, path)
-    assert str(path) in line and "newer opsctl" in line
+    assert str(path) in line
+    assert "newer opsctl" in line
     assert_refused(["done", "m", "check-a"], capsys, path)
 
 

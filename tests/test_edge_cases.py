@@ -30,11 +30,13 @@ def run(capsys: pytest.CaptureFixture[str]) -> Path:
 def test_output_inside_the_store_is_refused(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = run.read_bytes()
     code, _, err = run_main(["check", "r", "-f", "json", "-o", str(run)], capsys)
-    assert code == 2 and "inside .opsctl/" in err
+    assert code == 2
+    assert "inside .opsctl/" in err
     code, _, err = run_main(
         ["report", "monthly", "--month", "2026-11", "-o", ".opsctl/x.md"], capsys
     )
-    assert code == 2 and "inside .opsctl/" in err
+    assert code == 2
+    assert "inside .opsctl/" in err
     assert run.read_bytes() == before
 
 
@@ -45,7 +47,9 @@ def test_a_phase_missing_from_the_pinned_definition_is_named(
     document["phase"] = "nowhere"
     run.write_text(json.dumps(document))
     code, _, err = run_main(["status", "r"], capsys)
-    assert code == 2 and "r.json" in err and "'nowhere' is not a phase" in err
+    assert code == 2
+    assert "r.json" in err
+    assert "'nowhere' is not a phase" in err
 
 
 def test_audit_catches_an_edited_title(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,7 +57,8 @@ def test_audit_catches_an_edited_title(run: Path, capsys: pytest.CaptureFixture[
     document["title"] = "Something else"
     run.write_text(json.dumps(document))
     code, _, err = run_main(["audit", "verify", "r"], capsys)
-    assert code == 1 and "title" in err
+    assert code == 1
+    assert "title" in err
 
 
 def test_revoke_on_a_completed_run_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,7 +72,8 @@ def test_revoke_on_a_completed_run_is_refused(capsys: pytest.CaptureFixture[str]
     assert run_main(["done", "o", "i"], capsys)[0] == 0
     assert run_main(["advance", "o"], capsys)[0] == 0
     code, _, err = run_main(["revoke", "o", "--phase", "p", "--reason", "x"], capsys)
-    assert code == 2 and "completed" in err
+    assert code == 2
+    assert "completed" in err
 
 
 def test_a_failed_start_leaves_no_pinned_definition(
@@ -108,7 +114,9 @@ def test_a_template_symlinked_out_of_its_folder_is_not_read(
     (templates / "leak.md.j2").symlink_to(secret)
     (templates / "monthly.md.j2").write_text('{% include "leak.md.j2" %}\n')
     code, out, err = run_main(["report", "monthly", "--month", "2026-11"], capsys)
-    assert code == 2 and "TOP SECRET" not in out and "leak.md.j2" in err
+    assert code == 2
+    assert "TOP SECRET" not in out
+    assert "leak.md.j2" in err
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -26,7 +26,8 @@ def test_markup_and_escapes_in_user_text_neither_crash_nor_reach_the_terminal(
 ) -> None:
     code, out, err = run_main(args, capsys)
     assert code in (0, 1), err
-    assert "\x1b" not in out and "\x07" not in out
+    assert "\x1b" not in out
+    assert "\x07" not in out
     assert "internal error" not in err
 
 

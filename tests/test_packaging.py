@@ -69,7 +69,8 @@ def test_installed_opsctl_uses_its_own_data_outside_the_source_tree(
         "print(opsctl.__file__); print(c.data_dir('frameworks'))",
     )
     module, frameworks = probe.stdout.split()
-    assert module.startswith(str(installed)) and frameworks.startswith(str(installed))
+    assert module.startswith(str(installed))
+    assert frameworks.startswith(str(installed))
     listing = _run(installed, tmp_path, "-m", "opsctl", "frameworks", "list", "--format", "json")
     assert listing.returncode == 0, listing.stderr
     assert '"release-management"' in listing.stdout

@@ -95,7 +95,8 @@ def test_new_run_starts_at_first_phase_with_a_start_event(run, framework: Framew
     assert run.phase == "plan"
     assert run.status is RunStatus.ACTIVE
     assert run.items == {}
-    assert run.created == AT and run.created_by == PM
+    assert run.created == AT
+    assert run.created_by == PM
     assert run.framework.id == "mini"
     assert run.framework.digest == definition_digest(framework)
     assert [event.action for event in run.history] == ["start"]
@@ -146,7 +147,8 @@ def test_resolve_item_ambiguous_bare_id_lists_options(framework: Framework) -> N
         resolve_item(framework, "shared")
     message = str(caught.value)
     assert "ambiguous" in message
-    assert "plan/shared" in message and "ship/shared" in message
+    assert "plan/shared" in message
+    assert "ship/shared" in message
 
 
 def test_resolve_item_unknown_phase_lists_phases(framework: Framework) -> None:
@@ -179,7 +181,9 @@ def test_done_without_evidence_when_none_is_asked(run, framework: Framework) -> 
     set_item(run, framework, "plain", ItemStatus.DONE, PM, AT, note="easy")
     state = run.items["plan/plain"]
     assert state.status is ItemStatus.DONE
-    assert state.by == PM and state.at == AT and state.note == "easy"
+    assert state.by == PM
+    assert state.at == AT
+    assert state.note == "easy"
     event = run.history[-1]
     assert (event.action, event.item, event.phase) == ("done", "plan/plain", "plan")
     assert event.detail == {"note": "easy"}
@@ -275,7 +279,8 @@ def test_gate_lists_required_open_items_only(run, framework: Framework) -> None:
     report = gate_report(run, _plan(framework), TODAY)
     assert not report.met
     assert [m.item.id for m in report.missing] == ["scope", "notes", "plain", "shared"]
-    assert all(m.status is ItemStatus.OPEN and m.why == "open" for m in report.missing)
+    assert {m.status for m in report.missing} == {ItemStatus.OPEN}
+    assert {m.why for m in report.missing} == {"open"}
     assert report.approvals_missing == []
 
 
@@ -351,7 +356,8 @@ def test_advance_refuses_listing_what_is_missing(run, framework: Framework) -> N
     assert "plan/plain" not in message
     assert "plan/nice-to-have" not in message
     assert caught.value.exit_code == 1
-    assert run.phase == snapshot.phase and run.items == snapshot.items
+    assert run.phase == snapshot.phase
+    assert run.items == snapshot.items
     assert run.history[:-1] == snapshot.history
     assert run.history[-1].action == "advance-refused"
 
@@ -359,7 +365,8 @@ def test_advance_refuses_listing_what_is_missing(run, framework: Framework) -> N
 def test_advance_moves_to_the_next_phase(run, framework: Framework) -> None:
     _finish_plan(run, framework)
     following = advance(run, framework, PM, AT)
-    assert following is not None and following.id == "ship"
+    assert following is not None
+    assert following.id == "ship"
     assert run.phase == "ship"
     assert run.status is RunStatus.ACTIVE
     event = run.history[-1]
@@ -401,7 +408,8 @@ def test_approve_refused_without_the_role_names_holders(at_ship, framework: Fram
     message = str(caught.value)
     assert PM in message
     assert "operations" in message
-    assert OPS in message and "ops2@example.com" in message
+    assert OPS in message
+    assert "ops2@example.com" in message
     assert at_ship == snapshot
 
 
@@ -419,7 +427,8 @@ def test_approve_granted_for_a_holder(at_ship, framework: Framework) -> None:
     assert at_ship.approvals == [approval]
     event = at_ship.history[-1]
     assert event.action == "approve"
-    assert event.detail["role"] == "operations" and event.detail["comment"] == "ship it"
+    assert event.detail["role"] == "operations"
+    assert event.detail["comment"] == "ship it"
     assert gate_report(at_ship, framework.phases[1], TODAY).met
 
 
@@ -453,7 +462,8 @@ def test_reopening_an_item_voids_the_approval(at_ship, framework: Framework) -> 
     assert gate_report(at_ship, ship, TODAY).met
     set_item(at_ship, framework, "deploy", ItemStatus.OPEN, PM, AT)
     [approval] = at_ship.approvals
-    assert approval.voided is not None and "ship/deploy" in approval.voided
+    assert approval.voided is not None
+    assert "ship/deploy" in approval.voided
     assert at_ship.history[-1].action == "void-approval"
     set_item(at_ship, framework, "deploy", ItemStatus.DONE, PM, AT, evidence="runbook-v2.md")
     report = gate_report(at_ship, ship, TODAY)

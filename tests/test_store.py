@@ -100,7 +100,8 @@ def test_read_json_truncated_names_path_line_and_column(tmp_path: Path) -> None:
     message = str(caught.value)
     assert message.startswith(f"{path}:")
     place = message[len(str(path)) + 1 :].split(":")
-    assert place[0].isdigit() and place[1].isdigit(), message
+    assert place[0].isdigit()
+    assert place[1].isdigit(), message
     assert int(place[0]) >= 2  # the break is past the first line
     assert "not valid JSON" in message
     assert caught.value.exit_code == EXIT_USAGE
@@ -165,7 +166,8 @@ def test_upgrade_refuses_newer_schema(tmp_path: Path) -> None:
     message = str(caught.value)
     assert str(path) in message
     assert "newer opsctl" in message
-    assert "schema 7" in message and "up to 2" in message
+    assert "schema 7" in message
+    assert "up to 2" in message
 
 
 def test_upgrade_runs_the_chain_in_order(tmp_path: Path) -> None:
