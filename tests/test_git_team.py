@@ -290,7 +290,7 @@ def test_both_clones_tick_the_same_item_later_wins(team: Team) -> None:
     result = team.pull(a, b)
     merged_cleanly(result)
     assert (
-        "opsctl merge-file: .opsctl/runs/rel-1.json: rel-1: plan/risks changed on both sides"
+        "opsctl: merge-file: .opsctl/runs/rel-1.json: rel-1: plan/risks changed on both sides"
         in (result.stderr)
     )
     assert "kept the later change (done by dev@example.com at 2026-03-02T11:00:00" in (

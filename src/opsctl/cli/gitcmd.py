@@ -47,7 +47,7 @@ def merge_file(
 
     result = merge(state.session(), base, ours, theirs, shown)
     for note in result.notes:
-        err_console().print(f"opsctl merge-file: {result.path}: {note}", markup=False)
+        err_console().print(f"opsctl: merge-file: {result.path}: {note}", markup=False)
 
 
 def sync_check() -> None:
