@@ -20,7 +20,9 @@ from opsctl.gate import formats as ci_formats
 from opsctl.gate.check import (
     ApprovalResult,
     CheckReport,
+    Demand,
     ItemResult,
+    Mode,
     Result,
     check_run,
     select_phases,
@@ -45,6 +47,11 @@ def _item(item_id: str, owner: str = "qa", **extra: Any) -> dict[str, Any]:
         "owner": owner,
         **extra,
     }
+
+
+def phases(which: str) -> Demand:
+    """The strict check of selected phases (``--phase``)."""
+    return Demand(Mode.PHASES, which)
 
 
 def framework_data() -> dict[str, Any]:
@@ -103,7 +110,7 @@ def by_key(result: Any) -> dict[str, ItemResult]:
 
 
 def test_fresh_run_fails_on_every_required_item_and_sign_off(run, framework: Framework) -> None:
-    result = check_run(run, framework, "current", TODAY)
+    result = check_run(run, framework, phases("current"), TODAY)
     assert [phase.id for phase in result.phases] == ["plan"]
     items = by_key(result)
     assert items["plan/scope"].result is Result.FAILED
@@ -122,7 +129,7 @@ def test_fresh_run_fails_on_every_required_item_and_sign_off(run, framework: Fra
 
 def test_done_items_and_sign_off_pass(run, framework: Framework) -> None:
     finish_plan(run, framework)
-    result = check_run(run, framework, "current", TODAY)
+    result = check_run(run, framework, phases("current"), TODAY)
     items = by_key(result)
     assert items["plan/scope"].result is Result.PASSED
     assert items["plan/scope"].message == "proof of plan/scope"
@@ -146,16 +153,16 @@ def test_waived_item_counts_with_its_reason(run, framework: Framework) -> None:
         expires=dt.date(2026, 6, 30),
     )
     approve(run, framework, PEOPLE, OPS, AT)
-    item = by_key(check_run(run, framework, "current", TODAY))["plan/tests"]
+    item = by_key(check_run(run, framework, phases("current"), TODAY))["plan/tests"]
     assert item.result is Result.WAIVED
     assert item.status == "skipped"
     assert item.message == f"waived by {PM}: covered upstream (until 2026-06-30)"
-    assert CheckReport([check_run(run, framework, "current", TODAY)]).ok
+    assert CheckReport([check_run(run, framework, phases("current"), TODAY)]).ok
 
 
 def test_waiver_counts_on_its_last_day(run, framework: Framework) -> None:
     set_item(run, framework, "plan/tests", ItemStatus.SKIPPED, PM, AT, reason="r", expires=TODAY)
-    assert by_key(check_run(run, framework, "current", TODAY))["plan/tests"].result is (
+    assert by_key(check_run(run, framework, phases("current"), TODAY))["plan/tests"].result is (
         Result.WAIVED
     )
 
@@ -173,7 +180,7 @@ def test_expired_waiver_fails_saying_so(run, framework: Framework) -> None:
         expires=dt.date(2026, 3, 31),
     )
     later = dt.date(2026, 4, 1)
-    result = check_run(run, framework, "current", later)
+    result = check_run(run, framework, phases("current"), later)
     item = by_key(result)["plan/tests"]
     assert item.result is Result.FAILED
     assert item.message == "waiver expired on 2026-03-31"
@@ -183,7 +190,7 @@ def test_expired_waiver_fails_saying_so(run, framework: Framework) -> None:
 
 def test_blocked_item_fails_with_its_reason(run, framework: Framework) -> None:
     set_item(run, framework, "plan/tests", ItemStatus.BLOCKED, PM, AT, reason="staging down")
-    item = by_key(check_run(run, framework, "current", TODAY))["plan/tests"]
+    item = by_key(check_run(run, framework, phases("current"), TODAY))["plan/tests"]
     assert item.result is Result.FAILED
     assert item.status == "blocked"
     assert item.message == "blocked: staging down"
@@ -191,17 +198,17 @@ def test_blocked_item_fails_with_its_reason(run, framework: Framework) -> None:
 
 def test_optional_item_is_not_required_whatever_its_state(run, framework: Framework) -> None:
     finish_plan(run, framework)
-    result = check_run(run, framework, "current", TODAY)
+    result = check_run(run, framework, phases("current"), TODAY)
     assert by_key(result)["plan/nice"].result is Result.NOT_REQUIRED
     assert by_key(result)["plan/nice"].message == "optional"
     assert result.ok
     set_item(run, framework, "plan/nice", ItemStatus.BLOCKED, PM, AT, reason="no time")
-    result = check_run(run, framework, "current", TODAY)
+    result = check_run(run, framework, phases("current"), TODAY)
     assert by_key(result)["plan/nice"].result is Result.NOT_REQUIRED
 
 
 def test_items_left_out_of_an_explicit_gate_are_not_required(run, framework: Framework) -> None:
-    result = check_run(run, framework, "build", TODAY)
+    result = check_run(run, framework, phases("build"), TODAY)
     items = by_key(result)
     assert items["build/code"].result is Result.FAILED
     assert items["build/docs"].result is Result.NOT_REQUIRED
@@ -209,7 +216,7 @@ def test_items_left_out_of_an_explicit_gate_are_not_required(run, framework: Fra
 
 def test_missing_approval_fails(run, framework: Framework) -> None:
     done(run, framework, "plan/scope", "plan/tests")
-    result = check_run(run, framework, "current", TODAY)
+    result = check_run(run, framework, phases("current"), TODAY)
     assert [entry for _, _, entry in CheckReport([result]).failures()] == [
         ApprovalResult("operations", Result.FAILED, "")
     ]
@@ -217,10 +224,10 @@ def test_missing_approval_fails(run, framework: Framework) -> None:
 
 def test_voided_approval_fails(run, framework: Framework) -> None:
     finish_plan(run, framework)
-    assert check_run(run, framework, "current", TODAY).ok
+    assert check_run(run, framework, phases("current"), TODAY).ok
     set_item(run, framework, "plan/nice", ItemStatus.DONE, PM, AT)
     assert run.approvals[0].voided
-    result = check_run(run, framework, "current", TODAY)
+    result = check_run(run, framework, phases("current"), TODAY)
     assert result.phases[0].approvals == [ApprovalResult("operations", Result.FAILED, "")]
     assert not result.ok
 
@@ -229,7 +236,10 @@ def test_approval_of_another_phase_does_not_count(run, framework: Framework) -> 
     finish_plan(run, framework)
     advance(run, framework, PM, AT)
     run.approvals[0].phase = "ship"
-    assert check_run(run, framework, "plan", TODAY).phases[0].approvals[0].result is Result.FAILED
+    assert (
+        check_run(run, framework, phases("plan"), TODAY).phases[0].approvals[0].result
+        is Result.FAILED
+    )
 
 
 def test_phase_all_covers_the_phases_up_to_the_current_one(run, framework: Framework) -> None:
@@ -240,7 +250,7 @@ def test_phase_all_covers_the_phases_up_to_the_current_one(run, framework: Frame
     assert [p.id for p in select_phases(run, framework, "all")] == ["plan", "build"]
     assert [p.id for p in select_phases(run, framework, "current")] == ["build"]
     assert [p.id for p in select_phases(run, framework, "ship")] == ["ship"]
-    result = check_run(run, framework, "all", TODAY)
+    result = check_run(run, framework, phases("all"), TODAY)
     assert [phase.id for phase in result.phases] == ["plan", "build"]
     assert [phase.ok for phase in result.phases] == [True, False]
     assert not result.ok
@@ -256,14 +266,14 @@ def test_completed_run_checks_its_last_phase_or_all(run, framework: Framework) -
     assert run.phase is None
     assert [p.id for p in select_phases(run, framework, "current")] == ["ship"]
     assert [p.id for p in select_phases(run, framework, "all")] == ["plan", "build", "ship"]
-    assert check_run(run, framework, "all", TODAY).ok
+    assert check_run(run, framework, phases("all"), TODAY).ok
 
 
 def test_unknown_phase_is_a_usage_error_listing_phases(run, framework: Framework) -> None:
     with pytest.raises(UsageError, match=r"unknown phase 'nope' in run 'rel-1'.*plan, build, ship"):
         select_phases(run, framework, "nope")
     with pytest.raises(UsageError):
-        check_run(run, framework, "nope", TODAY)
+        check_run(run, framework, phases("nope"), TODAY)
 
 
 def test_automated_check_failure_is_appended_to_failed_items_only(
@@ -275,7 +285,7 @@ def test_automated_check_failure_is_appended_to_failed_items_only(
         ("rel-1", "plan/scope"): "ignored: the item is done",
         ("other", "plan/tests"): "another run",
     }
-    items = by_key(check_run(run, framework, "current", TODAY, failures))
+    items = by_key(check_run(run, framework, phases("current"), TODAY, failures))
     assert (
         items["plan/tests"].message == "open; automated check failed: 'pytest' exited with 1: boom"
     )
@@ -301,7 +311,10 @@ def report(framework: Framework) -> CheckReport:
     second = new_run(framework, "rel-2", "Release 2", None, PM, AT)
     set_item(second, framework, "plan/tests", ItemStatus.BLOCKED, PM, AT, reason="CI is down")
     return CheckReport(
-        [check_run(first, framework, "all", TODAY), check_run(second, framework, "all", TODAY)]
+        [
+            check_run(first, framework, phases("all"), TODAY),
+            check_run(second, framework, phases("all"), TODAY),
+        ]
     )
 
 
@@ -311,7 +324,7 @@ def nasty_report(framework: Framework) -> CheckReport:
     set_item(run, framework, "plan/scope", ItemStatus.DONE, PM, AT, evidence=NASTY)
     set_item(run, framework, "plan/tests", ItemStatus.SKIPPED, PM, AT, reason=NASTY)
     set_item(run, framework, "plan/nice", ItemStatus.BLOCKED, PM, AT, reason=NASTY)
-    return CheckReport([check_run(run, framework, "current", TODAY)])
+    return CheckReport([check_run(run, framework, phases("current"), TODAY)])
 
 
 def test_junit_has_a_suite_per_run_and_phase(report: CheckReport) -> None:
@@ -395,7 +408,7 @@ def test_junit_survives_markup_in_user_text(framework: Framework, tmp_path) -> N
 def test_junit_survives_control_characters_in_user_text(run, framework: Framework) -> None:
     set_item(run, framework, "plan/tests", ItemStatus.SKIPPED, PM, AT, reason="\x1b[31mred\x1b[0m")
     xml = JUnitXml.fromstring(
-        ci_formats.to_junit(CheckReport([check_run(run, framework, "current", TODAY)]))
+        ci_formats.to_junit(CheckReport([check_run(run, framework, phases("current"), TODAY)]))
     )
     [case] = [case for suite in xml for case in suite if case.name == "plan/tests"]
     assert case.is_skipped
@@ -403,12 +416,15 @@ def test_junit_survives_control_characters_in_user_text(run, framework: Framewor
 
 
 def test_json_shape(report: CheckReport) -> None:
-    document = json.loads(CheckOutcome.of(report).to_json())
+    document = json.loads(CheckOutcome.of(report, phases("current")).to_json())
     assert document["kind"] == "check"
-    assert document["version"] == 1
+    assert document["version"] == 2
+    assert document["mode"] == "phases"
     assert document["ok"] is False
     assert document["missing"] == 4
     assert document["notes"] == []
+    assert document["errors"] == []
+    assert [run["problems"] for run in document["runs"]] == [[], []]
     assert [run["id"] for run in document["runs"]] == ["rel-1", "rel-2"]
     first = document["runs"][0]
     assert first["framework"] == "gate"
@@ -435,7 +451,9 @@ def test_json_shape(report: CheckReport) -> None:
 
 
 def test_json_of_an_empty_report_keeps_its_notes() -> None:
-    document = json.loads(CheckOutcome.of(CheckReport([], ["no active runs to check"])).to_json())
+    document = json.loads(
+        CheckOutcome.of(CheckReport([], ["no active runs to check"]), phases("current")).to_json()
+    )
     assert document["ok"] is True
     assert document["missing"] == 0
     assert document["notes"] == ["no active runs to check"]
@@ -471,12 +489,15 @@ def test_github_escapes_carriage_returns_in_notes() -> None:
     text = ci_formats.to_github(CheckReport([], ["100% done\r\nnext"]))
     assert text.splitlines() == [
         "::notice::100%25 done%0D%0Anext",
-        "opsctl check: all required items complete",
+        "opsctl check: all required items and sign-offs complete",
     ]
 
 
 def test_github_ok_report_has_no_errors() -> None:
-    assert ci_formats.to_github(CheckReport()) == "opsctl check: all required items complete\n"
+    assert (
+        ci_formats.to_github(CheckReport())
+        == "opsctl check: all required items and sign-offs complete\n"
+    )
 
 
 def _tables(markdown: str) -> list[list[list[Any]]]:
@@ -556,7 +577,9 @@ def test_markdown_cells_survive_pipes_backticks_newlines_and_html(framework: Fra
 
 def test_markdown_escapes_the_run_title(framework: Framework) -> None:
     run = new_run(framework, "rel-9", "Release <script>alert(1)</script> `x`", None, PM, AT)
-    markdown = ci_formats.to_markdown(CheckReport([check_run(run, framework, "current", TODAY)]))
+    markdown = ci_formats.to_markdown(
+        CheckReport([check_run(run, framework, phases("current"), TODAY)])
+    )
     kinds = {token.type for token in _all_tokens(markdown)}
     assert "html_inline" not in kinds
     assert "<script>" not in MarkdownIt("commonmark").enable("table").render(markdown)
@@ -564,5 +587,5 @@ def test_markdown_escapes_the_run_title(framework: Framework) -> None:
 
 def test_markdown_of_an_ok_report() -> None:
     markdown = ci_formats.to_markdown(CheckReport([], ["no active runs to check"]))
-    assert markdown.startswith("## opsctl check: ✅ all required items complete")
+    assert markdown.startswith("## opsctl check: ✅ all required items and sign-offs complete")
     assert "> no active runs to check" in markdown

@@ -124,7 +124,10 @@ def test_ci_job_fails_while_items_are_missing_then_passes(clone: Path) -> None:
     assert (suite.tests, suite.failures, suite.skipped) == (3, 0, 1)
 
     process_ok(["advance", "rel-1"], clone, CI_ENV)
-    assert opsctl_subprocess(["check", "--all"], clone, CI_ENV).returncode == 1
+    assert opsctl_subprocess(["check", "--all"], clone, CI_ENV).returncode == 0
+    assert (
+        opsctl_subprocess(["check", "--all", "--phase", "current"], clone, CI_ENV).returncode == 1
+    )
     process_ok(["done", "rel-1", "live/deployed"], clone, CI_ENV)
     assert opsctl_subprocess(["check", "--all", "--phase", "all"], clone, CI_ENV).returncode == 0
 
@@ -150,15 +153,16 @@ def test_ci_job_with_github_annotations_and_step_summary(clone: Path, tmp_path: 
 def test_ci_job_from_a_subfolder_and_as_json(clone: Path) -> None:
     sub = clone / "services" / "api"
     sub.mkdir(parents=True)
-    result = opsctl_subprocess(["check", "rel-1", "--format", "json"], sub, CI_ENV)
+    result = opsctl_subprocess(["check", "rel-1", "--complete", "--format", "json"], sub, CI_ENV)
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert (report["kind"], report["version"], report["missing"]) == ("check", 1, 2)
+    assert (report["kind"], report["version"], report["mode"]) == ("check", 2, "complete")
+    assert report["missing"] == 4
 
 
 def test_ci_job_does_not_dirty_the_checkout(clone: Path) -> None:
     assert (
-        opsctl_subprocess(["check", "--all", "--format", "markdown"], clone, CI_ENV).returncode == 1
+        opsctl_subprocess(["check", "--all", "--format", "markdown"], clone, CI_ENV).returncode == 0
     )
     assert git("status", "--porcelain", cwd=clone) == ""
 

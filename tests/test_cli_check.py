@@ -194,7 +194,7 @@ def complete_prep(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monkey
 def test_missing_items_exit_1_each_listed_with_its_owner(
     capsys: pytest.CaptureFixture[str], ws: Path
 ) -> None:
-    code, out, err = run_main(["check", "g"], capsys)
+    code, out, err = run_main(["check", "g", "--phase", "current"], capsys)
     assert code == 1, err
     assert err == ""
     text = flat(out)
@@ -210,7 +210,7 @@ def test_complete_gate_exits_0(
     capsys: pytest.CaptureFixture[str], ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     complete_prep(capsys, monkeypatch)
-    out = ok(["check", "g"], capsys)
+    out = ok(["check", "g", "--phase", "current"], capsys)
     assert "phase prep: ok" in out
     assert "opsctl check: all required items and sign-offs complete" in out
 
@@ -232,14 +232,16 @@ def test_phase_all_checks_every_phase_up_to_the_current_one(
 
 def test_blocked_item_fails_with_its_reason(capsys: pytest.CaptureFixture[str], ws: Path) -> None:
     ok(["block", "g", "prep/a", "--reason", "staging down"], capsys)
-    code, out, _ = run_main(["check", "g"], capsys)
+    code, out, _ = run_main(["check", "g", "--phase", "current"], capsys)
     assert code == 1
     assert "prep/a is blocked: staging down (owner: qa)" in flat(out)
 
 
 def test_junit_report_to_a_file(capsys: pytest.CaptureFixture[str], ws: Path) -> None:
     ok(["skip", "g", "prep/b", "--reason", "not this time"], capsys)
-    code, out, _ = run_main(["check", "g", "--format", "junit", "--output", "report.xml"], capsys)
+    code, out, _ = run_main(
+        ["check", "g", "--format", "junit", "--output", "report.xml", "--phase", "current"], capsys
+    )
     assert code == 1
     assert "wrote junit report to report.xml" in out
     assert "prep/a is open (owner: qa)" in flat(out)
@@ -256,7 +258,9 @@ def test_junit_report_to_a_file(capsys: pytest.CaptureFixture[str], ws: Path) ->
 def test_every_format_goes_to_stdout_alone(
     capsys: pytest.CaptureFixture[str], ws: Path, output_format: str
 ) -> None:
-    code, out, err = run_main(["check", "g", "--format", output_format], capsys)
+    code, out, err = run_main(
+        ["check", "g", "--format", output_format, "--phase", "current"], capsys
+    )
     assert code == 1
     assert err == ""
     assert "opsctl check: 3 required" not in out  # no text report mixed in
@@ -276,14 +280,20 @@ def test_every_format_goes_to_stdout_alone(
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["check", "nope"], "unknown run 'nope'"),
+        (["check", "nope", "--phase", "current"], "unknown run 'nope'"),
         (["check", "g", "--phase", "nope"], "unknown phase 'nope'"),
-        (["check", "g", "--format", "xml"], "'xml'"),
-        (["check", "g", "--all"], "name one RUN, or pass --all"),
-        (["check"], "name one RUN, or pass --all"),
-        (["check", "g", "-f", "junit", "--output", "missing/report.xml"], "does not exist"),
-        (["check", "g", "-f", "junit", "--output", "reports"], "is a directory"),
-        (["check", "g", "--output", "report.txt"], "--output needs --format"),
+        (["check", "g", "--format", "xml", "--phase", "current"], "'xml'"),
+        (["check", "g", "--all", "--phase", "current"], "name one RUN, or pass --all"),
+        (["check", "--phase", "current"], "name one RUN, or pass --all"),
+        (
+            ["check", "g", "-f", "junit", "--output", "missing/report.xml", "--phase", "current"],
+            "does not exist",
+        ),
+        (
+            ["check", "g", "-f", "junit", "--output", "reports", "--phase", "current"],
+            "is a directory",
+        ),
+        (["check", "g", "--output", "report.txt", "--phase", "current"], "--output needs --format"),
         (["check", "g", "--run-checks", "--phase", "nope"], "unknown phase 'nope'"),
     ],
 )
@@ -306,14 +316,14 @@ def test_a_damaged_run_file_fails_check_all_with_exit_2(
 ) -> None:
     (ws / ".opsctl" / "runs" / "broken.json").write_text("{not json", encoding="utf-8")
     before = snapshot(ws)
-    code, _, err = run_main(["check", "--all"], capsys)
+    code, _, err = run_main(["check", "--all", "--phase", "current"], capsys)
     assert code == 2
     assert "broken.json" in one_line_error(err)
     assert snapshot(ws) == before
 
 
 def test_check_outside_a_workspace_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_main(["check", "--all"], capsys)
+    code, _, err = run_main(["check", "--all", "--phase", "current"], capsys)
     assert code == 2
     assert "opsctl init" in one_line_error(err)
 
@@ -326,25 +336,27 @@ def test_all_checks_only_active_runs(capsys: pytest.CaptureFixture[str], ws: Pat
     ok(["done", "finished", "one"], capsys)
     ok(["advance", "finished"], capsys)
     ok(["start", "solo", "--title", "Open", "--id", "open-run"], capsys)
-    code, out, _ = run_main(["check", "--all", "--format", "json"], capsys)
+    code, out, _ = run_main(["check", "--all", "--format", "json", "--phase", "current"], capsys)
     assert code == 1
     report = json.loads(out)
     assert [run["id"] for run in report["runs"]] == ["g", "open-run"]
     ok(["done", "open-run", "one"], capsys)
-    code, out, _ = run_main(["check", "--all", "--format", "json"], capsys)
+    code, out, _ = run_main(["check", "--all", "--format", "json", "--phase", "current"], capsys)
     assert code == 1
     assert [run["id"] for run in json.loads(out)["runs"] if not run["ok"]] == ["g"]
     # a completed run can still be checked by name
-    assert "all required items and sign-offs complete" in ok(["check", "finished"], capsys)
+    assert "all required items and sign-offs complete" in ok(
+        ["check", "finished", "--phase", "current"], capsys
+    )
 
 
 def test_all_without_active_runs_exits_0_with_a_note(
     capsys: pytest.CaptureFixture[str], isolated: Path
 ) -> None:
     ok(["init"], capsys)
-    out = ok(["check", "--all"], capsys)
+    out = ok(["check", "--all", "--phase", "current"], capsys)
     assert "no active runs to check" in out
-    document = json.loads(ok(["check", "--all", "--format", "json"], capsys))
+    document = json.loads(ok(["check", "--all", "--format", "json", "--phase", "current"], capsys))
     assert document["ok"] is True
     assert document["runs"] == []
     assert document["notes"] == ["no active runs to check"]
@@ -362,7 +374,7 @@ def test_checks_run_only_when_asked(capsys: pytest.CaptureFixture[str], ws: Path
     write_notes(ws)
     ok(["start", "auto", "--title", "Auto", "--id", "auto-run"], capsys)
     before = snapshot(ws)
-    code, out, _ = run_main(["check", "auto-run"], capsys)
+    code, out, _ = run_main(["check", "auto-run", "--phase", "current"], capsys)
     assert code == 1
     assert "automated check" not in out
     assert not (ws / "ran.txt").exists()
@@ -377,7 +389,7 @@ def test_run_checks_records_passes_and_explains_failures(
 ) -> None:
     write_notes(ws)
     ok(["start", "auto", "--title", "Auto", "--id", "auto-run"], capsys)
-    code, out, _ = run_main(["check", "auto-run", "--run-checks"], capsys)
+    code, out, _ = run_main(["check", "auto-run", "--run-checks", "--phase", "current"], capsys)
     assert code == 1
     assert (ws / "ran.txt").exists()  # the command ran in the workspace root
     text = flat(out)
@@ -393,7 +405,7 @@ def test_run_checks_records_passes_and_explains_failures(
     last = document["history"][-1]
     assert (last["actor"], last["action"], last["item"]) == ("opsctl", "done", "build/notes")
     # once recorded, the pass stands without running checks again
-    code, out, _ = run_main(["check", "auto-run", "--format", "json"], capsys)
+    code, out, _ = run_main(["check", "auto-run", "--format", "json", "--phase", "current"], capsys)
     items = json.loads(out)["runs"][0]["phases"][0]["items"]
     assert [(i["key"], i["result"]) for i in items] == [
         ("build/notes", "passed"),
@@ -407,7 +419,9 @@ def test_failing_checks_leave_the_store_unchanged(
 ) -> None:
     ok(["start", "auto", "--title", "Auto", "--id", "auto-run"], capsys)
     before = snapshot(ws)
-    code, out, _ = run_main(["check", "auto-run", "--run-checks", "--format", "json"], capsys)
+    code, out, _ = run_main(
+        ["check", "auto-run", "--run-checks", "--format", "json", "--phase", "current"], capsys
+    )
     assert code == 1
     assert snapshot(ws) == before
     messages = {
@@ -423,12 +437,12 @@ def test_passing_file_check_completes_the_gate(
     capsys: pytest.CaptureFixture[str], ws: Path
 ) -> None:
     ok(["start", "notes-only", "--title", "Notes", "--id", "notes"], capsys)
-    assert run_main(["check", "notes", "--run-checks"], capsys)[0] == 1
+    assert run_main(["check", "notes", "--run-checks", "--phase", "current"], capsys)[0] == 1
     write_notes(ws)
-    assert run_main(["check", "notes"], capsys)[0] == 1
-    out = ok(["check", "notes", "--run-checks"], capsys)
+    assert run_main(["check", "notes", "--phase", "current"], capsys)[0] == 1
+    out = ok(["check", "notes", "--run-checks", "--phase", "current"], capsys)
     assert "all required items and sign-offs complete" in out
-    assert ok(["check", "notes"], capsys)
+    assert ok(["check", "notes", "--phase", "current"], capsys)
     assert load("notes")["items"]["docs/notes"]["by"] == "opsctl"
 
 
@@ -437,7 +451,7 @@ def test_a_command_that_does_not_exist_fails_the_check(
 ) -> None:
     ok(["start", "missing-tool", "--title", "Lint", "--id", "lint"], capsys)
     before = snapshot(ws)
-    code, out, err = run_main(["check", "lint", "--run-checks"], capsys)
+    code, out, err = run_main(["check", "lint", "--run-checks", "--phase", "current"], capsys)
     assert code == 1, err
     assert "command not found: opsctl-test-no-such-linter" in flat(out)
     assert snapshot(ws) == before
@@ -445,15 +459,15 @@ def test_a_command_that_does_not_exist_fails_the_check(
 
 def test_metric_check_reads_the_latest_kpi(capsys: pytest.CaptureFixture[str], ws: Path) -> None:
     ok(["start", "kpi", "--title", "KPI", "--id", "kpi-run"], capsys)
-    code, out, _ = run_main(["check", "kpi-run", "--run-checks"], capsys)
+    code, out, _ = run_main(["check", "kpi-run", "--run-checks", "--phase", "current"], capsys)
     assert code == 1
     assert "no reading of KPI 'kpi-escape-rate' yet" in flat(out)
     ok(["metric", "record", "kpi-escape-rate", "7", "--period", "2026-01"], capsys)
-    code, out, _ = run_main(["check", "kpi-run", "--run-checks"], capsys)
+    code, out, _ = run_main(["check", "kpi-run", "--run-checks", "--phase", "current"], capsys)
     assert code == 1
     assert "KPI kpi-escape-rate = 7 does not meet <= 5" in flat(out)
     ok(["metric", "record", "kpi-escape-rate", "4.5", "--period", "2026-02"], capsys)
-    ok(["check", "kpi-run", "--run-checks"], capsys)
+    ok(["check", "kpi-run", "--run-checks", "--phase", "current"], capsys)
     escapes = load("kpi-run")["items"]["measure/escapes"]
     assert escapes["evidence"] == "automated: KPI kpi-escape-rate = 4.5 meets <= 5"
 
@@ -475,7 +489,7 @@ def test_run_checks_on_a_completed_run_still_reports(
     ok(["advance", "done-run"], capsys)
     write_notes(ws)
     before = snapshot(ws)
-    code, out, err = run_main(["check", "done-run", "--run-checks"], capsys)
+    code, out, err = run_main(["check", "done-run", "--run-checks", "--phase", "current"], capsys)
     assert (code, err) == (0, "")
     assert "all required items and sign-offs complete" in out
     assert snapshot(ws) == before  # a completed run is never changed
@@ -490,7 +504,7 @@ def test_run_checks_on_an_item_asking_for_link_evidence(
     (ws / ".opsctl" / "frameworks" / "notes-only.yaml").write_text(text, encoding="utf-8")
     ok(["start", "notes-only", "--title", "Notes", "--id", "notes"], capsys)
     write_notes(ws)
-    code, _, err = run_main(["check", "notes", "--run-checks"], capsys)
+    code, _, err = run_main(["check", "notes", "--run-checks", "--phase", "current"], capsys)
     assert (code, err) == (0, "")
     notes = load("notes")["items"]["docs/notes"]
     assert (notes["status"], notes["by"]) == ("done", "opsctl")
@@ -506,13 +520,13 @@ def test_github_format_appends_a_step_summary(
     summary = ws / "summary.md"
     summary.write_text("# earlier step\n", encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    code, out, _ = run_main(["check", "g", "--format", "github"], capsys)
+    code, out, _ = run_main(["check", "g", "--format", "github", "--phase", "current"], capsys)
     assert code == 1
     assert out.startswith("::error title=g/prep::prep/a is open (owner: qa)")
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("# earlier step\n## opsctl check: ❌ 3 required")
     assert "| prep | prep/a | qa | ❌ missing | open |" in text
-    run_main(["check", "g", "--format", "github"], capsys)
+    run_main(["check", "g", "--format", "github", "--phase", "current"], capsys)
     assert summary.read_text(encoding="utf-8").count("## opsctl check:") == 2
 
 
@@ -522,8 +536,8 @@ def test_other_formats_leave_the_step_summary_alone(
     summary = ws / "summary.md"
     summary.write_text("", encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    run_main(["check", "g", "--format", "junit"], capsys)
-    run_main(["check", "g"], capsys)
+    run_main(["check", "g", "--format", "junit", "--phase", "current"], capsys)
+    run_main(["check", "g", "--phase", "current"], capsys)
     assert summary.read_text(encoding="utf-8") == ""
 
 
@@ -586,14 +600,14 @@ def test_an_expired_waiver_fails_the_check(
     ok(["skip", "g", "prep/b", "--reason", "later", "--expires", "2026-06-30"], capsys)
     monkeypatch.setenv("OPSCTL_USER", "ops@example.com")
     ok(["approve", "g"], capsys)
-    out = ok(["check", "g"], capsys)
+    out = ok(["check", "g", "--phase", "current"], capsys)
     assert "↷ prep/b: waived by pm@example.com: later (until 2026-06-30)" in out
     monkeypatch.setenv("OPSCTL_NOW", "2030-01-01T00:00:00Z")
     before = snapshot(ws)
-    code, out, _ = run_main(["check", "g"], capsys)
+    code, out, _ = run_main(["check", "g", "--phase", "current"], capsys)
     assert code == 1
     assert "prep/b is waiver expired on 2026-06-30 (owner: product-manager)" in flat(out)
-    code, out, _ = run_main(["check", "g", "--format", "github"], capsys)
+    code, out, _ = run_main(["check", "g", "--format", "github", "--phase", "current"], capsys)
     assert code == 1
     assert "::error title=g/prep::prep/b is waiver expired on 2026-06-30" in out
     assert snapshot(ws) == before
@@ -604,13 +618,15 @@ def test_an_expired_waiver_fails_the_check(
 
 def test_check_as_a_process(capsys: pytest.CaptureFixture[str], ws: Path) -> None:
     env = {"CI": "true"}
-    result = opsctl_subprocess(["check", "g", "-f", "junit", "-o", "out.xml"], ws, env)
+    result = opsctl_subprocess(
+        ["check", "g", "-f", "junit", "-o", "out.xml", "--phase", "current"], ws, env
+    )
     assert result.returncode == 1, result.stderr
     assert JUnitXml.fromfile(str(ws / "out.xml")).failures == 3
-    result = opsctl_subprocess(["check", "g", "--format", "bogus"], ws, env)
+    result = opsctl_subprocess(["check", "g", "--format", "bogus", "--phase", "current"], ws, env)
     assert result.returncode == 2
     assert one_line_error(result.stderr)
-    result = opsctl_subprocess(["check", "missing"], ws, env)
+    result = opsctl_subprocess(["check", "missing", "--phase", "current"], ws, env)
     assert result.returncode == 2
     assert "unknown run 'missing'" in one_line_error(result.stderr)
     ok(["done", "g", "prep/a"], capsys)
@@ -619,4 +635,4 @@ def test_check_as_a_process(capsys: pytest.CaptureFixture[str], ws: Path) -> Non
     assert result.returncode == 0, result.stderr
     result = opsctl_subprocess(["check", "--all", "--phase", "all", "-f", "github"], ws, env)
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "opsctl check: all required items complete\n"
+    assert result.stdout == "opsctl check: all required items and sign-offs complete\n"

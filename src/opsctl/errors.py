@@ -31,9 +31,11 @@ class OpsctlError(Exception):
     exit_code = EXIT_USAGE
     topic = "error"
 
-    def __init__(self, *problems: str, topic: str | None = None) -> None:
+    def __init__(self, *problems: str, topic: str | None = None, path: str | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = list(problems)
+        self.path = path
+        """The file the problem is in, when there is one (CI annotations name it)."""
         if topic is not None:
             self.topic = topic
 
@@ -114,7 +116,10 @@ class DefinitionError(OpsctlError):
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
-        super().__init__(*(str(diagnostic) for diagnostic in diagnostics))
+        super().__init__(
+            *(str(diagnostic) for diagnostic in diagnostics),
+            path=diagnostics[0].path if diagnostics else None,
+        )
 
 
 class StoreError(OpsctlError):

@@ -18,14 +18,11 @@ from opsctl.gate.automated import (
     record_passes,
     run_check,
 )
-from opsctl.gate.check import select_phases
+from opsctl.gate.check import Demand, Failures, demanded_phases
 from opsctl.store.documents import RunDocument
 
 Progress = Callable[[list[PendingCheck]], Iterable[PendingCheck]]
 """Wraps the checks about to run, e.g. in a progress bar; yields each of them once."""
-
-Failures = dict[tuple[str, str], str]
-"""Why an automated check failed, by (run, item)."""
 
 
 def latest_reading(session: Session, metric_id: str) -> tuple[float, Direction] | None:
@@ -47,7 +44,7 @@ def _record(session: Session, run_id: str, passed: list[tuple[str, Outcome]]) ->
 def run_automated_checks(
     session: Session,
     documents: list[RunDocument],
-    which: str,
+    demand: Demand,
     progress: Progress | None = None,
 ) -> tuple[list[RunDocument], Failures]:
     """Run every pending check of the selected phases; record passes.
@@ -60,7 +57,7 @@ def run_automated_checks(
     pending: list[PendingCheck] = []
     for document in documents:
         framework = store.framework_of(document)
-        pending += pending_checks(document, select_phases(document, framework, which), today)
+        pending += pending_checks(document, demanded_phases(document, framework, demand), today)
     outcomes = [
         (check, run_check(check.check, root, lambda metric: latest_reading(session, metric)))
         for check in (progress(pending) if progress else pending)

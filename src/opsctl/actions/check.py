@@ -16,14 +16,22 @@ from typing import ClassVar
 
 from pydantic import PrivateAttr
 
-from opsctl.actions.automated import Failures, Progress, run_automated_checks
+from opsctl.actions.automated import Progress, run_automated_checks
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.errors import InvalidField
-from opsctl.gate.check import CheckReport, PhaseResult, RunResult, check_run, select_phases
+from opsctl.errors import CheckFailed, DefinitionError, InvalidField, OpsctlError, StoreError
+from opsctl.gate.check import (
+    CheckReport,
+    Demand,
+    Failures,
+    PhaseResult,
+    RunResult,
+    check_run,
+    validate_demand,
+)
 from opsctl.gate.check import Result as Verdict
 from opsctl.gate.formats import to_github, to_junit, to_markdown
-from opsctl.store.documents import RunDocument, RunStatus
+from opsctl.store.documents import RunDocument, RunStatus, normalize_ref
 
 NO_RUNS = "no active runs to check"
 
@@ -58,13 +66,21 @@ class CheckedPhase(View):
 
 
 class CheckedRun(View):
-    """One run's checked phases."""
+    """One run's checked phases, and what fails it as a whole."""
 
     id: str
     title: str
     framework: str
     ok: bool
+    problems: list[str]
     phases: list[CheckedPhase]
+
+
+class InputError(View):
+    """An input the check could not read: the check fails closed (exit 2)."""
+
+    file: str
+    message: str
 
 
 def _phase(phase: PhaseResult) -> CheckedPhase:
@@ -95,31 +111,41 @@ def _run(run: RunResult) -> CheckedRun:
         title=run.title,
         framework=run.framework,
         ok=run.ok,
+        problems=run.problems,
         phases=[_phase(phase) for phase in run.phases],
     )
 
 
 class CheckOutcome(Result):
-    """``opsctl check``: ok when nothing required is missing; ``missing`` counts what is."""
+    """``opsctl check``: ok when nothing demanded is missing and every input was read."""
 
     KIND: ClassVar[str] = "check"
+    VERSION: ClassVar[int] = 2
 
     ok: bool
+    mode: str
     missing: int
     notes: list[str]
+    errors: list[InputError]
     runs: list[CheckedRun]
     _report: CheckReport = PrivateAttr(default_factory=CheckReport)
+    _raised: list[OpsctlError] = PrivateAttr(default_factory=list)
 
     @classmethod
-    def of(cls, report: CheckReport) -> CheckOutcome:
+    def of(
+        cls, report: CheckReport, demand: Demand, raised: list[OpsctlError] | None = None
+    ) -> CheckOutcome:
         """The outcome of a report, keeping the report for the other renderings."""
         outcome = cls(
             ok=report.ok,
-            missing=len(report.failures()),
+            mode=demand.mode.value,
+            missing=report.problem_count(),
             notes=list(report.notes),
+            errors=[InputError(file=file, message=message) for file, message in report.errors],
             runs=[_run(run) for run in report.runs],
         )
         outcome._report = report
+        outcome._raised = list(raised or [])
         return outcome
 
     @property
@@ -127,44 +153,95 @@ class CheckOutcome(Result):
         """The report this outcome was made from (text, JUnit, GitHub, Markdown read it)."""
         return self._report
 
+    def unreadable(self) -> OpsctlError | None:
+        """The error to exit with when an input could not be read (after the report is out)."""
+        if not self._raised:
+            return None
+        if len(self._raised) == 1:
+            return self._raised[0]
+        return StoreError(*(p for error in self._raised for p in error.problems))
 
-def _selected(session: Session, run_id: str | None) -> list[RunDocument]:
-    store = session.runs
-    if run_id is not None:
-        return [store.load(run_id)]
-    headers, errors = store.headers()
+
+def _by_ref(session: Session, ref: str, allow_unlinked: bool) -> tuple[list[str], list[str]]:
+    """Ids of the runs linked to a git ref; a note instead when none is and that is allowed."""
+    wanted = normalize_ref(ref)
+    headers, errors = session.runs.headers()
     if errors:
         raise errors[0]
-    return [store.load(h.id) for h in headers if h.status is RunStatus.ACTIVE]
+    linked = [header.id for header in headers if wanted in (header.refs or [])]
+    if linked or allow_unlinked:
+        return linked, [] if linked else [f"no run is linked to {wanted}; allowed"]
+    raise CheckFailed(
+        f"no run is linked to {wanted}: link the release's run with "
+        f"'opsctl link RUN --ref {wanted}' (or pass --allow-unlinked)"
+    )
+
+
+def _selected_ids(
+    session: Session, run_id: str | None, ref: str | None, allow_unlinked: bool
+) -> tuple[list[str], list[str]]:
+    if run_id is not None:
+        return [run_id], []
+    if ref is not None:
+        return _by_ref(session, ref, allow_unlinked)
+    headers, errors = session.runs.headers()
+    if errors:
+        raise StoreError(*(e for error in errors for e in error.problems), path=errors[0].path)
+    active = [header.id for header in headers if header.status is RunStatus.ACTIVE]
+    return active, [] if active else [NO_RUNS]
+
+
+def _load(
+    session: Session, ids: list[str], demand: Demand, errors: list[OpsctlError]
+) -> list[RunDocument]:
+    """The selected runs that can be read; each one that cannot is an error, not a skip."""
+    documents = []
+    for run_id in ids:
+        try:
+            document = session.runs.load(run_id)
+            validate_demand(document, session.runs.framework_of(document), demand)
+        except (StoreError, DefinitionError) as exc:
+            errors.append(exc)
+            continue
+        documents.append(document)
+    return documents
 
 
 def check_runs(
     session: Session,
     run_id: str | None = None,
-    phase: str = "current",
+    demand: Demand | None = None,
     run_checks: bool = False,
     progress: Progress | None = None,
+    *,
+    ref: str | None = None,
+    allow_unlinked: bool = False,
 ) -> CheckOutcome:
-    """Check one run, or every active run when ``run_id`` is None.
+    """Check one run, the runs linked to a git ref, or every active run.
 
-    ``phase`` is ``current``, ``all`` (up to the current one) or a phase id,
-    refused before anything runs when a run has no such phase. With
-    ``run_checks``, the items' automated checks run first (through
-    ``progress``, if given) and the passes are recorded.
+    An input that cannot be read (the configuration, the runs folder, a run,
+    its pinned definition) does not stop the report: it is listed in
+    ``errors`` so CI output still carries it, and the caller exits 2 after
+    writing the report (:meth:`CheckOutcome.unreadable`).
     """
-    store = session.runs
-    documents = _selected(session, run_id)
-    for document in documents:
-        select_phases(document, store.framework_of(document), phase)
+    demand = demand or Demand()
+    errors: list[OpsctlError] = []
+    try:
+        ids, notes = _selected_ids(session, run_id, ref, allow_unlinked)
+    except (StoreError, DefinitionError) as exc:
+        errors.append(exc)
+        ids, notes = [], []
+    documents = _load(session, ids, demand, errors)
     failures: Failures = {}
-    if run_checks:
-        documents, failures = run_automated_checks(session, documents, phase, progress)
+    if run_checks and documents:
+        documents, failures = run_automated_checks(session, documents, demand, progress)
     today = session.today()
     report = CheckReport(
-        [check_run(doc, store.framework_of(doc), phase, today, failures) for doc in documents],
-        [] if documents else [NO_RUNS],
+        [check_run(d, session.runs.framework_of(d), demand, today, failures) for d in documents],
+        notes,
+        [(error.path or "", problem) for error in errors for problem in error.problems],
     )
-    return CheckOutcome.of(report)
+    return CheckOutcome.of(report, demand, errors)
 
 
 class ReportFormat(str, Enum):

@@ -16,6 +16,7 @@ from opsctl.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
     from opsctl.actions.check import CheckOutcome, ReportFormat
+    from opsctl.gate.check import Demand
 
 T = TypeVar("T")
 
@@ -44,16 +45,34 @@ def _writable(output: Path) -> None:
 
 
 def _validate(
-    run_id: str | None, all_runs: bool, output_format: CheckFormat, output: Path | None
+    run_id: str | None,
+    all_runs: bool,
+    ref: str | None,
+    output_format: CheckFormat,
+    output: Path | None,
 ) -> None:
     """Refuse a bad combination of arguments before anything runs."""
     if output is not None:
         if output_format is CheckFormat.TEXT:
             raise UsageError("--output needs --format json, junit, github or markdown")
         _writable(output)
-    state.workspace()  # outside a workspace, say so before anything else
-    if all_runs == (run_id is not None):
-        raise UsageError("name one RUN, or pass --all for every active run")
+    if [run_id is not None, all_runs, ref is not None].count(True) != 1:
+        raise UsageError("name one RUN, or pass --all for every active run, or --ref REF")
+
+
+def _demand(phase: str | None, through: str | None, complete: bool) -> Demand:
+    """What the check asks of each run: by default, that nothing is broken or late."""
+    from opsctl.gate.check import Demand, Mode
+
+    if [phase is not None, through is not None, complete].count(True) > 1:
+        raise UsageError("pass at most one of --phase, --through and --complete")
+    if through is not None:
+        return Demand(Mode.THROUGH, through)
+    if complete:
+        return Demand(Mode.COMPLETE)
+    if phase is not None:
+        return Demand(Mode.PHASES, phase)
+    return Demand()
 
 
 def _progress(checks: list[T]) -> Iterable[T]:
@@ -90,10 +109,22 @@ def _step_summary(result: CheckOutcome) -> None:
 
 
 def check(
-    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Run id; or --all."),
+    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Run id; or --all, or --ref."),
     all_runs: bool = typer.Option(False, "--all", help="Check every active run."),
-    phase: str = typer.Option(
-        "current", "--phase", help="current, all (up to the current one), or a phase id."
+    ref: str | None = typer.Option(
+        None, "--ref", help="Check the runs linked to this git tag or branch (e.g. $GITHUB_REF)."
+    ),
+    allow_unlinked: bool = typer.Option(
+        False, "--allow-unlinked", help="With --ref: pass when no run is linked to it."
+    ),
+    through: str | None = typer.Option(
+        None, "--through", help="Demand that the run has passed PHASE, with its sign-offs."
+    ),
+    complete: bool = typer.Option(False, "--complete", help="Demand that every phase is passed."),
+    phase: str | None = typer.Option(
+        None,
+        "--phase",
+        help="Demand these phases complete: current, all (up to the current one), or an id.",
     ),
     output_format: CheckFormat = typer.Option(
         CheckFormat.TEXT, "--format", "-f", help="text, json, junit, github or markdown."
@@ -103,24 +134,43 @@ def check(
         False, "--run-checks", help="Also run the items' automated checks (file, command, metric)."
     ),
 ) -> None:
-    """Fail (exit 1) while a required item or sign-off is missing; for CI.
+    """Answer "is anything broken or late?" for CI; release jobs demand more.
 
-    Exit 0 when every required item is complete (done, or waived by a
-    skip that has not expired) and every required sign-off is present;
-    1 when something is missing, each listed with its owner; 2 on bad input.
+    By default it fails (exit 1) when a phase a run has already passed is no
+    longer complete (an item reopened, a sign-off voided, a waiver lapsed),
+    when a run is past its due date with required items open, or when a
+    waiver in the current phase has lapsed. The current phase, in progress
+    and on time, is reported as pending, not failed: run it on every commit.
+    --through PHASE and --complete demand that a run has passed a phase or
+    every phase; --ref selects the runs linked to a git tag or branch.
 
-    Example: opsctl check --all --phase all --format junit --output opsctl.xml
+    Exit 0 ok; 1 something demanded is missing (each listed with its owner);
+    2 bad input or an input that cannot be read (the report is still written).
+
+    Example: opsctl check --ref "$GITHUB_REF" --complete --format junit --output opsctl.xml
     """
     from opsctl.actions.check import ReportFormat, check_runs
     from opsctl.cli.render import print_check
 
-    _validate(run_id, all_runs, output_format, output)
-    result = check_runs(state.session(), run_id, phase, run_checks, _progress)
+    _validate(run_id, all_runs, ref, output_format, output)
+    demand = _demand(phase, through, complete)
+    result = check_runs(
+        state.session(),
+        run_id,
+        demand,
+        run_checks,
+        _progress,
+        ref=ref,
+        allow_unlinked=allow_unlinked,
+    )
     if output_format is CheckFormat.TEXT or output is not None:
         print_check(result.report)
     if output_format is not CheckFormat.TEXT:
         _publish(result, ReportFormat(output_format.value), output)
     if output_format is CheckFormat.GITHUB:
         _step_summary(result)
+    unreadable = result.unreadable()
+    if unreadable is not None:
+        raise unreadable
     if not result.ok:
         raise CheckFailed()

@@ -125,16 +125,28 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
         out.print("[green]run completed[/]")
 
 
+def _phase_verdict(phase: Any) -> str:
+    from opsctl.gate.check import Result
+
+    if not phase.ok:
+        return "[red]missing items[/]"
+    pending = [entry for entry in phase.entries() if entry.result is Result.PENDING]
+    if pending:
+        return f"[yellow]in progress[/] ({len(pending)} open or to sign, on time)"
+    return "[green]ok[/]"
+
+
 def print_check(report: CheckReport) -> None:
     """Print a check report for people: verdict per run and phase, then what is missing."""
     from opsctl.gate.check import ItemResult, Result
-    from opsctl.gate.formats import failure_message
+    from opsctl.gate.formats import failure_message, verdict_line
 
     out = console()
     for run in report.runs:
+        for problem in run.problems:
+            out.print(f"[red]✖[/] {run.id} is {safe(problem)}")
         for phase in run.phases:
-            verdict = "[green]ok[/]" if phase.ok else "[red]missing items[/]"
-            out.print(f"{run.id} · {run.framework} · phase {phase.id}: {verdict}")
+            out.print(f"{run.id} · {run.framework} · phase {phase.id}: {_phase_verdict(phase)}")
             for entry in phase.entries():
                 if entry.result is Result.FAILED:
                     out.print(f"  [red]✖[/] {safe(failure_message(entry))}")
@@ -142,8 +154,5 @@ def print_check(report: CheckReport) -> None:
                     out.print(f"  [yellow]↷[/] {entry.key}: {safe(entry.message)}")
     for note in report.notes:
         out.print(f"[dim]{safe(note)}[/]")
-    missing = len(report.failures())
-    if report.ok:
-        out.print("[green]opsctl check: all required items and sign-offs complete[/]")
-    else:
-        out.print(f"[red]opsctl check: {missing} required item(s) or sign-off(s) missing[/]")
+    colour = "green" if report.ok else "red"
+    out.print(f"[{colour}]opsctl check: {safe(verdict_line(report))}[/]")

@@ -25,6 +25,7 @@ from opsctl.store.documents import (
     RunDocument,
     RunHeader,
     RunStatus,
+    normalize_ref,
     validate_run_id,
 )
 
@@ -71,6 +72,20 @@ def new_run(
         detail["due"] = due.isoformat()
     record(document, actor, at, "start", detail=detail)
     return document
+
+
+def link_ref(document: RunDocument, ref: str, actor: str, at: dt.datetime) -> bool:
+    """Link a run to a git ref (tag or branch); False when it already was.
+
+    A completed run may be linked too: the release tag often comes last.
+    """
+    name = normalize_ref(ref.strip())
+    if not name or any(character.isspace() for character in name):
+        raise InvalidField("ref", f"{ref!r} is not a git ref name")
+    if name in (document.refs or []):
+        return False
+    record(document, actor, at, "link", detail={"ref": name})
+    return True
 
 
 def resolve_item(framework: Framework, ref: str) -> tuple[Phase, Item]:

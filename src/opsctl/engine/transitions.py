@@ -98,6 +98,12 @@ def _upgrade(document: RunDocument, event: Event) -> None:
     document.phase = detail.get("phase") or document.phase
 
 
+def _link(document: RunDocument, event: Event) -> None:
+    ref = event.detail.get("ref")
+    if ref and ref not in (document.refs or []):
+        document.refs = sorted([*(document.refs or []), ref])
+
+
 TRANSITIONS: dict[str, Callable[[RunDocument, Event], None]] = {
     **dict.fromkeys(STATUS_ACTIONS, _set_status),
     "reopen": _reopen,
@@ -106,6 +112,7 @@ TRANSITIONS: dict[str, Callable[[RunDocument, Event], None]] = {
     "approve": _approve,
     "void-approval": _void_approval,
     "upgrade": _upgrade,
+    "link": _link,
 }
 """What each action does to a run; actions not listed (start, a refused advance,
 a merge) leave the state as it is."""

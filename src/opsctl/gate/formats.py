@@ -16,6 +16,7 @@ STATUS_ICONS = {
     Result.FAILED: "❌ missing",
     Result.WAIVED: "⚠️ waived",
     Result.NOT_REQUIRED: "· optional",
+    Result.PENDING: "⏳ pending",
 }
 
 
@@ -40,15 +41,68 @@ def _xml_text(text: str) -> str:
     return _XML_INVALID.sub("\ufffd", text)
 
 
+SKIPPED = (Result.WAIVED, Result.NOT_REQUIRED, Result.PENDING)
+
+
+def _junit_extra_suites(suites: ET.Element, report: CheckReport, totals: dict[str, int]) -> None:
+    """A suite of run-level problems per run that has any, and one of unreadable inputs."""
+    for run in report.runs:
+        if not run.problems:
+            continue
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=_xml_text(run.id),
+            tests=str(len(run.problems)),
+            failures=str(len(run.problems)),
+            errors="0",
+            skipped="0",
+        )
+        for problem in run.problems:
+            case = ET.SubElement(suite, "testcase", classname=run.id, name="run")
+            ET.SubElement(case, "failure", message=_xml_text(f"{run.id} is {problem}"))
+        totals["tests"] += len(run.problems)
+        totals["failures"] += len(run.problems)
+    if report.errors:
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name="opsctl inputs",
+            tests=str(len(report.errors)),
+            failures="0",
+            errors=str(len(report.errors)),
+            skipped="0",
+        )
+        for file, message in report.errors:
+            case = ET.SubElement(
+                suite, "testcase", classname="opsctl", name=_xml_text(file or "input")
+            )
+            ET.SubElement(case, "error", message=_xml_text(message))
+        totals["tests"] += len(report.errors)
+        totals["errors"] += len(report.errors)
+
+
+def _skip_message(entry: Entry) -> str:
+    if entry.result is Result.PENDING:
+        what = entry.message if isinstance(entry, ItemResult) else "sign-off to come"
+        return f"pending: {what} (the phase is in progress and on time)"
+    return entry.message if isinstance(entry, ItemResult) else ""
+
+
 def to_junit(report: CheckReport) -> str:
-    """JUnit XML: a suite per run and phase, a case per item and required sign-off."""
+    """JUnit XML: a suite per run and phase, a case per item and required sign-off.
+
+    Run-level problems are failing cases of a suite named after the run, and
+    every input that could not be read is an ``<error>`` case, so a CI job
+    shows why the gate failed closed.
+    """
     suites = ET.Element("testsuites", name="opsctl check")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for run in report.runs:
         for phase in run.phases:
             entries = phase.entries()
             failures = sum(entry.result is Result.FAILED for entry in entries)
-            skipped = sum(entry.result in (Result.WAIVED, Result.NOT_REQUIRED) for entry in entries)
+            skipped = sum(entry.result in SKIPPED for entry in entries)
             suite = ET.SubElement(
                 suites,
                 "testsuite",
@@ -71,12 +125,12 @@ def to_junit(report: CheckReport) -> str:
                     )
                     if isinstance(entry, ItemResult):
                         failure.text = _xml_text(f"owner: {entry.owner}\n{entry.help}")
-                elif entry.result in (Result.WAIVED, Result.NOT_REQUIRED):
-                    message = entry.message if isinstance(entry, ItemResult) else ""
-                    ET.SubElement(case, "skipped", message=_xml_text(message))
+                elif entry.result in SKIPPED:
+                    ET.SubElement(case, "skipped", message=_xml_text(_skip_message(entry)))
             totals["tests"] += len(entries)
             totals["failures"] += failures
             totals["skipped"] += skipped
+    _junit_extra_suites(suites, report, totals)
     for name, value in totals.items():
         suites.set(name, str(value))
     ET.indent(suites)
@@ -99,20 +153,49 @@ def to_github(report: CheckReport) -> str:
                 if item.result is Result.WAIVED:
                     message = _annotation_escape(f"{item.key} {item.message}")
                     lines.append(f"::warning title={run.id}/{phase.id}::{message}")
+    for run in report.runs:
+        lines += [
+            f"::error title={_annotation_escape(run.id)}::{_annotation_escape(run.id + ' is ' + p)}"
+            for p in run.problems
+        ]
+    lines += [
+        f"::error file={_annotation_escape(file)}::{_annotation_escape(message)}"
+        for file, message in report.errors
+    ]
     lines += [f"::notice::{_annotation_escape(note)}" for note in report.notes]
-    verdict = "all required items complete" if report.ok else f"{len(report.failures())} missing"
-    lines.append(f"opsctl check: {verdict}")
+    short = f"{report.problem_count()} missing" if report.runs and not report.ok else None
+    lines.append(f"opsctl check: {short or verdict_line(report)}")
     return "\n".join(lines) + "\n"
+
+
+def verdict_line(report: CheckReport) -> str:
+    """The one-line verdict every format ends or starts with."""
+    if report.errors:
+        count = len(report.errors)
+        return f"{count} input(s) could not be read; nothing can be vouched for"
+    if not report.ok:
+        missing = len(report.failures())
+        problems = report.problem_count() - missing
+        parts = [f"{missing} required item(s) or sign-off(s) missing"] if missing else []
+        parts += [f"{problems} run(s) late or not far enough"] if problems else []
+        return "; ".join(parts)
+    pending = sum(
+        entry.result is Result.PENDING
+        for run in report.runs
+        for phase in run.phases
+        for entry in phase.entries()
+    )
+    if pending:
+        return f"nothing broken or late ({pending} item(s) or sign-off(s) pending, on time)"
+    return "all required items and sign-offs complete"
 
 
 def to_markdown(report: CheckReport) -> str:
     """A Markdown summary fit for a pull-request comment or a job summary."""
-    verdict = (
-        "✅ all required items complete"
-        if report.ok
-        else (f"❌ {len(report.failures())} required item(s) or sign-off(s) missing")
-    )
-    parts = [f"## opsctl check: {verdict}\n"]
+    icon = "✅" if report.ok else "❌"
+    parts = [f"## opsctl check: {icon} {verdict_line(report)}\n"]
+    for file, message in report.errors:
+        parts.append(f"\n> ❌ cannot read `{cell(file)}`: {cell(message)}\n")
     for run in report.runs:
         rows: list[list[object]] = []
         for phase in run.phases:
@@ -123,6 +206,7 @@ def to_markdown(report: CheckReport) -> str:
                     [phase.id, _entry_name(entry), owner, STATUS_ICONS[entry.result], detail]
                 )
         parts.append(f"\n### {cell(run.title)} (`{run.id}`, {run.framework})\n\n")
+        parts += [f"❌ {cell(run.id + ' is ' + problem)}\n\n" for problem in run.problems]
         parts.append(table(["Phase", "Item", "Owner", "Status", "Detail"], rows))
     for note in report.notes:
         parts.append(f"\n> {cell(note)}\n")

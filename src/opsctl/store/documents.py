@@ -135,6 +135,10 @@ class RunHeader(_Doc):
     items: dict[str, ItemState] = Field(
         default={}, description="State by 'phase/item'; an absent item is open."
     )
+    refs: list[str] | None = Field(
+        default=None,
+        description="Git refs (tags, branches) this run is for; absent until one is linked.",
+    )
 
 
 class RunDocument(RunHeader):
@@ -160,3 +164,11 @@ def validate_run_id(run_id: str) -> str:
             f"run id {run_id!r}: use lowercase letters, digits and single hyphens (e.g. rel-2-4)"
         )
     return run_id
+
+
+def normalize_ref(ref: str) -> str:
+    """A git ref as people name it: ``refs/tags/v2.4`` and ``v2.4`` are the same tag."""
+    for prefix in ("refs/tags/", "refs/heads/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref

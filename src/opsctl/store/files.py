@@ -49,7 +49,8 @@ def locked(path: Path) -> Iterator[None]:
     except Timeout:
         raise StoreError(
             f"{path}: still locked by another opsctl after {LOCK_TIMEOUT_SECONDS:g}s; "
-            f"if none is running, delete {lock_path(path)}"
+            f"if none is running, delete {lock_path(path)}",
+            path=str(path),
         ) from None
 
 
@@ -96,19 +97,24 @@ def read_json(path: Path) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise StoreError(f"{path}: does not exist") from None
+        raise StoreError(f"{path}: does not exist", path=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{path}: cannot read: {exc}") from None
+        raise StoreError(f"{path}: cannot read: {exc}", path=str(path)) from None
     if text.startswith("<<<<<<<") or "\n<<<<<<< " in text:
         raise StoreError(
-            f"{path}: has git conflict markers; run 'opsctl git setup' and redo the merge"
+            f"{path}: has git conflict markers; run 'opsctl git setup' and redo the merge",
+            path=str(path),
         )
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise StoreError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        raise StoreError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", path=str(path)
+        ) from None
     if not isinstance(document, dict):
-        raise StoreError(f"{path}: expected a JSON object, found {type(document).__name__}")
+        raise StoreError(
+            f"{path}: expected a JSON object, found {type(document).__name__}", path=str(path)
+        )
     return document
 
 
@@ -116,11 +122,14 @@ def upgrade(document: Document, path: Path, current: int, upgrades: dict[int, Up
     """Bring a document to the current schema through the ordered chain of upgrades."""
     version = document.get("schema")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise StoreError(f"{path}: schema: missing or not a positive integer ({version!r})")
+        raise StoreError(
+            f"{path}: schema: missing or not a positive integer ({version!r})", path=str(path)
+        )
     if version > current:
         raise StoreError(
             f"{path}: written by a newer opsctl (schema {version}, this one reads up to "
-            f"{current}); upgrade opsctl"
+            f"{current}); upgrade opsctl",
+            path=str(path),
         )
     while version < current:
         document = upgrades[version](document)
@@ -138,7 +147,7 @@ def parse_model(model: type[ModelT], document: Document, path: Path) -> ModelT:
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise StoreError(
-            f"{path}: {format_loc(tuple(first['loc']))}: {first['msg']}{suffix}"
+            f"{path}: {format_loc(tuple(first['loc']))}: {first['msg']}{suffix}", path=str(path)
         ) from None
 
 

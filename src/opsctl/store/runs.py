@@ -53,7 +53,8 @@ class RunStore:
         if not self.runs_dir.is_dir():
             what = "is not a folder" if self.runs_dir.exists() else "is missing"
             raise StoreError(
-                f"{self.runs_dir}: {what}; restore it from git (it holds one JSON file per run)"
+                f"{self.runs_dir}: {what}; restore it from git (it holds one JSON file per run)",
+                path=str(self.runs_dir),
             )
         return sorted(path.stem for path in self.runs_dir.glob("*.json"))
 
@@ -76,7 +77,9 @@ class RunStore:
     def _read(self, path: Path) -> RunDocument:
         document = load_model(RunDocument, path, RUN_SCHEMA, RUN_UPGRADES)
         if document.id != path.stem:
-            raise StoreError(f"{path}: id: '{document.id}' does not match the file name")
+            raise StoreError(
+                f"{path}: id: '{document.id}' does not match the file name", path=str(path)
+            )
         return document
 
     def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
@@ -164,7 +167,9 @@ class RunStore:
             document = upgrade(read_json(path), path, DEFINITION_SCHEMA, {})
             framework = parse_model(Framework, document.get("framework", {}), path)
             if definition_digest(framework) != digest:
-                raise StoreError(f"{path}: content does not match its digest {digest}")
+                raise StoreError(
+                    f"{path}: content does not match its digest {digest}", path=str(path)
+                )
         except StoreError as exc:
             self._definitions[digest] = exc
             raise
@@ -177,6 +182,7 @@ class RunStore:
         if document.phase is not None and framework.phase(document.phase) is None:
             raise StoreError(
                 f"{self.runs_dir / (document.id + '.json')}: phase: '{document.phase}' is not a "
-                f"phase of its pinned definition ({', '.join(p.id for p in framework.phases)})"
+                f"phase of its pinned definition ({', '.join(p.id for p in framework.phases)})",
+                path=str(self.runs_dir / (document.id + ".json")),
             )
         return framework
