@@ -9,7 +9,14 @@ from typing import ClassVar
 from opsctl.actions.results import Result
 from opsctl.actions.session import Session
 from opsctl.clock import parse_date
-from opsctl.engine.runs import GateRefused, advance, new_run, require_active, slugify
+from opsctl.engine.runs import (
+    GateRefused,
+    advance,
+    link_ref,
+    new_run,
+    require_active,
+    slugify,
+)
 from opsctl.engine.upgrade import rebase_run
 from opsctl.errors import UsageError
 
@@ -72,14 +79,17 @@ def start_run(
     title: str,
     run_id: str | None = None,
     due: str | None = None,
+    refs: list[str] | None = None,
 ) -> Started:
-    """Start a run of a framework, pinned to its current definition."""
+    """Start a run of a framework, pinned to its current definition (linked to git refs)."""
     store = session.runs
     framework = session.catalog.get(framework_id).framework
     at = session.now()
     due_date = _due_date(session, due, at)
     chosen = run_id if run_id is not None else _free_id(session, slugify(title))
     document = new_run(framework, chosen, title, due_date, session.actor, at)
+    for ref in refs or []:
+        link_ref(document, ref, session.actor, at)
     store.create(document, framework)
     return Started(
         run=document.id,
@@ -88,6 +98,23 @@ def start_run(
         phases=len(framework.phases),
         phase_title=framework.phases[0].title,
     )
+
+
+class Linked(Result):
+    """A run and the git refs it is linked to."""
+
+    KIND: ClassVar[str] = "linked"
+
+    run: str
+    added: list[str]
+    refs: list[str]
+
+
+def link_run(session: Session, run_id: str, refs: list[str]) -> Linked:
+    """Link a run to git tags or branches, so ``check --ref`` finds it."""
+    with session.runs.update(run_id) as document:
+        added = [ref for ref in refs if link_ref(document, ref, session.actor, session.now())]
+    return Linked(run=run_id, added=added, refs=document.refs or [])
 
 
 class Advanced(Result):

@@ -91,6 +91,7 @@ for command in (
     items.revoke,
 ):
     app.command()(command)
+app.command()(runs.link)
 app.command()(runs.upgrade)
 app.command()(check.check)
 app.command()(runs.waivers)

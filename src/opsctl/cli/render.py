@@ -144,7 +144,7 @@ def print_check(report: CheckReport) -> None:
     out = console()
     for run in report.runs:
         for problem in run.problems:
-            out.print(f"[red]✖[/] {run.id} is {safe(problem)}")
+            out.print(f"[red]✖[/] {run.id} {safe(problem)}")
         for phase in run.phases:
             out.print(f"{run.id} · {run.framework} · phase {phase.id}: {_phase_verdict(phase)}")
             for entry in phase.entries():

@@ -48,14 +48,17 @@ def start(
     title: str = typer.Option(..., "--title", "-t", help="What this run is for."),
     run_id: str | None = typer.Option(None, "--id", help="Run id (default: from the title)."),
     due: str | None = typer.Option(None, "--due", help="Due date, YYYY-MM-DD."),
+    refs: list[str] = typer.Option(
+        [], "--ref", help="A git tag or branch this run is for (repeatable); see check --ref."
+    ),
 ) -> None:
     """Start a run of a framework for a concrete initiative.
 
-    Example: opsctl start release-management --title "Release 2.4" --due 2026-12-15
+    Example: opsctl start release-management --title "Release 2.4" --due 2026-12-15 --ref v2.4
     """
     from opsctl.actions.runs import start_run
 
-    result = start_run(state.session(), framework_id, title, run_id, due)
+    result = start_run(state.session(), framework_id, title, run_id, due, refs)
     console().print(
         f"started {result.run}: {result.framework_title}, phase 1 of {result.phases} "
         f"({result.phase_title})",
@@ -168,6 +171,25 @@ def waivers(
         ["RUN", "ITEM", "STATE", "EXPIRES", "BY", "REASON"],
         [[w.run, w.item, w.state, w.expires, w.by, w.reason] for w in result.waivers],
     )
+
+
+def link(
+    run_id: str = typer.Argument(..., metavar="RUN", help="Run id."),
+    refs: list[str] = typer.Option(..., "--ref", help="A git tag or branch (repeatable)."),
+) -> None:
+    """Link a run to git tags or branches, so a release job finds it with check --ref.
+
+    refs/tags/v2.4 and v2.4 name the same tag.
+
+    Example: opsctl link rel-2-4 --ref v2.4
+    """
+    from opsctl.actions.runs import link_run
+
+    result = link_run(state.session(), run_id, refs)
+    if result.added:
+        say(f"{run_id}: linked to {', '.join(result.added)}")
+    else:
+        say(f"{run_id}: already linked to {', '.join(refs)}; nothing recorded")
 
 
 def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) -> None:

@@ -267,7 +267,7 @@ def _in_progress(phase: PhaseResult) -> PhaseResult:
 
 def _late(document: RunDocument, today: dt.date) -> str | None:
     if document.due is not None and document.due < today and document.phase is not None:
-        return f"past its due date {document.due.isoformat()} with required items open"
+        return f"is past its due date {document.due.isoformat()} with required items open"
     return None
 
 
@@ -306,7 +306,7 @@ def _release(
     result = RunResult(document.id, document.title, document.framework.id)
     reached = len(order) if document.phase is None else order.index(document.phase)
     if reached <= order.index(last):
-        where = f"it is in phase '{document.phase}'"
+        where = f"it is in phase '{document.phase}'" if document.phase else "it is completed"
         wanted = "every phase" if demand.mode is Mode.COMPLETE else f"phase '{last}'"
         result.problems.append(f"has not passed {wanted} yet; {where}")
     for phase in framework.phases[: order.index(last) + 1]:

@@ -60,7 +60,7 @@ def _junit_extra_suites(suites: ET.Element, report: CheckReport, totals: dict[st
         )
         for problem in run.problems:
             case = ET.SubElement(suite, "testcase", classname=run.id, name="run")
-            ET.SubElement(case, "failure", message=_xml_text(f"{run.id} is {problem}"))
+            ET.SubElement(case, "failure", message=_xml_text(f"{run.id} {problem}"))
         totals["tests"] += len(run.problems)
         totals["failures"] += len(run.problems)
     if report.errors:
@@ -155,7 +155,7 @@ def to_github(report: CheckReport) -> str:
                     lines.append(f"::warning title={run.id}/{phase.id}::{message}")
     for run in report.runs:
         lines += [
-            f"::error title={_annotation_escape(run.id)}::{_annotation_escape(run.id + ' is ' + p)}"
+            f"::error title={_annotation_escape(run.id)}::{_annotation_escape(run.id + ' ' + p)}"
             for p in run.problems
         ]
     lines += [
@@ -206,7 +206,7 @@ def to_markdown(report: CheckReport) -> str:
                     [phase.id, _entry_name(entry), owner, STATUS_ICONS[entry.result], detail]
                 )
         parts.append(f"\n### {cell(run.title)} (`{run.id}`, {run.framework})\n\n")
-        parts += [f"❌ {cell(run.id + ' is ' + problem)}\n\n" for problem in run.problems]
+        parts += [f"❌ {cell(run.id + ' ' + problem)}\n\n" for problem in run.problems]
         parts.append(table(["Phase", "Item", "Owner", "Status", "Detail"], rows))
     for note in report.notes:
         parts.append(f"\n> {cell(note)}\n")
