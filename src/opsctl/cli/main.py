@@ -43,6 +43,12 @@ app = typer.Typer(
         "sign-offs, CI checks and review reports.\n\n"
         "Example: opsctl frameworks list"
     ),
+    epilog=(
+        "Exit codes: 0 ok; 1 a check failed (something demanded is missing, a sign-off "
+        "or gate refused, a review overdue, a history that does not hold); 2 bad input "
+        "or an input opsctl cannot read (the store is left as it was); 70 a bug in "
+        "opsctl; 130 interrupted."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
