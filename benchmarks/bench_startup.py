@@ -86,7 +86,8 @@ def main() -> None:
     floor, bare = found["floor"], found["bare"]
     print(f"import floor (typer, pydantic, yaml, rich): {floor * 1000:6.1f} ms")
     print(
-        f"bare one-command Typer app:                 {bare * 1000:6.1f} ms ({bare / floor:.2f}x floor)"
+        f"bare one-command Typer app:                 {bare * 1000:6.1f} ms "
+        f"({bare / floor:.2f}x floor)"
     )
     print()
     print(f"{'command':<24} {'opsctl':>9} {'x bare':>7} {'x floor':>8}", end="")
