@@ -17,11 +17,14 @@ def now() -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc)
     try:
         moment = dt.datetime.fromisoformat(fixed.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{ENV_NOW}: not an ISO 8601 time: {fixed!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        raise UsageError(f"{ENV_NOW}: not an ISO 8601 time opsctl can use: {fixed!r}") from None
+    if not 1900 <= moment.year <= 2999:
+        raise UsageError(f"{ENV_NOW}: year out of range (1900-2999): {fixed!r}")
+    return moment
 
 
 def iso(moment: dt.datetime) -> str:

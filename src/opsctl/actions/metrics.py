@@ -118,7 +118,7 @@ def record_metric(
 ) -> ReadingRecorded:
     """Record a KPI reading (or its baseline) for a month (default: this month)."""
     metric, _ = find_metric(session, metric_id)
-    month = parse_period(period) if period else period_of(session.today())
+    month = parse_period(period) if period is not None else period_of(session.today())
     with session.metrics.update() as document:
         previous = record_reading(
             document,

@@ -34,6 +34,7 @@ from opsctl.errors import (
     DefinitionError,
     InvalidField,
     OpsctlError,
+    UsageError,
 )
 
 app = typer.Typer(
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     args = sys.argv[1:] if argv is None else argv
     try:
+        _refuse_undecodable(args)
         code = app(args=args, prog_name="opsctl", standalone_mode=False)
     except typer.TyperException as exc:
         _usage_error(exc)
@@ -135,6 +137,14 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         sys.exit(_report(exc, args, "--debug" in args))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """An argument with bytes that are not UTF-8 is refused before it can reach a file."""
+    for position, arg in enumerate(args, start=1):
+        if any("\udc80" <= character <= "\udcff" for character in arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise UsageError(f"argument {position} ({shown!r}) is not valid UTF-8")
 
 
 def _print_error(line: str) -> None:

@@ -8,6 +8,7 @@ a node tree, so each error can name the line, column and field it concerns
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,10 @@ def _expanded_size(root: yaml.Node) -> int:
 
 def parse_yaml(text: str, path: Path) -> Any:
     """Safe-load one YAML document, refusing duplicate keys, tags and alias bombs."""
-    plain, value = fast_load(text)
+    try:
+        plain, value = fast_load(text)
+    except ValueError:
+        plain, value = False, None
     if plain:
         return value
     loader = _StrictLoader(text)
@@ -117,8 +121,25 @@ def parse_yaml(text: str, path: Path) -> Any:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         raise DefinitionError([yaml_diagnostic(exc, text, path, _BYTE_OFFSETS)]) from exc
+    except ValueError as exc:
+        raise DefinitionError([_number_diagnostic(text, path, exc)]) from exc
     finally:
         loader.dispose()
+
+
+_LONG_NUMBER = re.compile(r"[-+]?\d[\d_]{99,}")
+
+
+def _number_diagnostic(text: str, path: Path, exc: ValueError) -> Diagnostic:
+    """A value YAML reads as a number but Python will not hold (thousands of digits)."""
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return Diagnostic(str(path), None, None, f"a value cannot be read: {exc}")
+    before = text[: found.start()]
+    line = before.count("\n") + 1
+    column = found.start() - (before.rfind("\n") + 1) + 1
+    digits = len(found.group())
+    return Diagnostic(str(path), line, column, f"number with {digits} digits is too long")
 
 
 def load_framework(path: Path, roles: Collection[str] = BUILTIN_ROLES) -> Framework:

@@ -57,7 +57,7 @@ def _year(text: str, field: str, label: str) -> int:
 
 def month(label: str, field: str = "month") -> Period:
     """The month ``YYYY-MM``; errors name ``field``."""
-    match = _MONTH.match(label)
+    match = _MONTH.fullmatch(label)
     if not match:
         raise InvalidField(field, f"expected YYYY-MM, got {label!r}")
     start = dt.date(_year(match[1], field, label), int(match[2]), 1)
@@ -66,7 +66,7 @@ def month(label: str, field: str = "month") -> Period:
 
 def quarter(label: str) -> Period:
     """The quarter ``YYYY-Qn``."""
-    match = _QUARTER.match(label.upper())
+    match = _QUARTER.fullmatch(label.upper())
     if not match:
         raise InvalidField("quarter", f"expected YYYY-Qn such as 2026-Q4, got {label!r}")
     start = dt.date(_year(match[1], "quarter", label), (int(match[2]) - 1) * 3 + 1, 1)
@@ -74,9 +74,13 @@ def quarter(label: str) -> Period:
 
 
 def _at(cadence: str, day: dt.date) -> Period:
+    """The period containing a day; computed, so it may lie outside the years people type."""
     if cadence == "monthly":
-        return month(f"{day.year:04d}-{day.month:02d}")
-    return quarter(f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}")
+        start = dt.date(day.year, day.month, 1)
+        return Period(start, _add_months(start, 1), f"{day.year:04d}-{day.month:02d}", "monthly")
+    start = dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    label = f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    return Period(start, _add_months(start, 3), label, "quarterly")
 
 
 def containing(cadence: str, day: dt.date) -> Period:
@@ -92,7 +96,7 @@ def last_complete(cadence: str, today: dt.date) -> Period:
 def trailing_months(period: Period, count: int) -> list[str]:
     """The ``count`` month labels ending with the first month of ``period``, oldest first."""
     labels: list[str] = []
-    current = month(period.months()[0])
+    current = _at("monthly", period.start)
     for _ in range(count):
         labels.insert(0, current.label)
         current = current.previous()

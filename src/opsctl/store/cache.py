@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from opsctl.store.files import atomic_write
+from opsctl.errors import StoreError
+from opsctl.store.files import atomic_write, read_bytes
 
 CACHE_DIRNAME = "cache"
 
@@ -31,8 +32,8 @@ class DerivedCache:
     def get(self, name: str, source: str) -> Any:
         """The value stored for ``name`` from the source with this digest, else None."""
         try:
-            entry = json.loads((self.folder / f"{name}.json").read_bytes())
-        except (OSError, ValueError):
+            entry = json.loads(read_bytes(self.folder / f"{name}.json"))
+        except (StoreError, ValueError, RecursionError):
             return None
         if not isinstance(entry, dict) or entry.get("source") != source:
             return None

@@ -123,7 +123,7 @@ class RunHeader(_Doc):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    schema_: int = Field(RUN_SCHEMA, alias="schema")
+    schema_: int = Field(RUN_SCHEMA, alias="schema", strict=True)
     id: str = Field(pattern=SLUG_PATTERN, max_length=64)
     title: str = Field(min_length=1)
     framework: PinnedFramework
@@ -159,7 +159,7 @@ class RunDocument(RunHeader):
 
 def validate_run_id(run_id: str) -> str:
     """A run id is a slug, so it is a safe file name."""
-    if not re.match(SLUG_PATTERN, run_id) or len(run_id) > 64:
+    if not re.fullmatch(SLUG_PATTERN, run_id) or len(run_id) > 64:
         raise UsageError(
             f"run id {run_id!r}: use lowercase letters, digits and single hyphens (e.g. rel-2-4)"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -92,13 +93,43 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def read_json(path: Path) -> Document:
-    """Parse a store file, or a StoreError naming the file, line and problem."""
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def read_bytes(path: Path) -> bytes:
+    """A store file's bytes; anything but a regular file is refused, without blocking.
+
+    A named pipe opened for reading would wait for a writer forever (while a
+    writer holds the run's lock), so the file is opened non-blocking and
+    checked before it is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise StoreError(f"{path}: does not exist", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror or exc}", path=str(path)) from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _KINDS.get(stat.S_IFMT(mode), "not a file")
+            raise StoreError(f"{path}: not a regular file ({kind})", path=str(path))
+        return handle.read()
+
+
+def read_json(path: Path, raw: bytes | None = None) -> Document:
+    """Parse a store file (or its bytes, already read), or a StoreError naming the problem."""
+    data = read_bytes(path) if raw is None else raw
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise StoreError(f"{path}: cannot read: {exc}", path=str(path)) from None
     if text.startswith("<<<<<<<") or "\n<<<<<<< " in text:
         raise StoreError(
@@ -106,16 +137,25 @@ def read_json(path: Path) -> Document:
             path=str(path),
         )
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise StoreError(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", path=str(path)
         ) from None
+    except RecursionError:
+        raise StoreError(f"{path}: not valid JSON: nested too deeply", path=str(path)) from None
+    except ValueError as exc:
+        raise StoreError(f"{path}: not valid JSON: {exc}", path=str(path)) from None
     if not isinstance(document, dict):
         raise StoreError(
             f"{path}: expected a JSON object, found {type(document).__name__}", path=str(path)
         )
     return document
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON; a store never holds them."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def upgrade(document: Document, path: Path, current: int, upgrades: dict[int, Upgrade]) -> Document:
@@ -160,14 +200,15 @@ def load_model(
     by Pydantic's JSON parser; anything else (older, newer, damaged) takes
     the slower path that upgrades it or names the problem.
     """
+    raw = read_bytes(path)
     try:
-        document = model.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError):
+        document = model.model_validate_json(raw)
+    except ValidationError:
         pass
     else:
-        if getattr(document, "schema_", None) == current:
+        if getattr(document, "schema_", None) == current and "schema_" in document.model_fields_set:
             return document
-    return parse_model(model, upgrade(read_json(path), path, current, upgrades), path)
+    return parse_model(model, upgrade(read_json(path, raw), path, current, upgrades), path)
 
 
 def save_model(document: BaseModel, path: Path) -> None:

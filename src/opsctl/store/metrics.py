@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from opsctl.store.files import SingleDocument
 from opsctl.store.workspace import Workspace
@@ -25,7 +25,7 @@ class _Doc(BaseModel):
 class Reading(_Doc):
     """One value of a KPI for one month."""
 
-    value: float
+    value: float = Field(allow_inf_nan=False)
     period: str = Field(pattern=_PERIOD)
     by: str
     at: AwareDatetime
@@ -37,6 +37,13 @@ class MetricRecord(_Doc):
 
     baseline: Reading | None = None
     readings: dict[str, Reading] = {}
+
+    @model_validator(mode="after")
+    def _keyed_by_period(self) -> MetricRecord:
+        for key, reading in self.readings.items():
+            if key != reading.period:
+                raise ValueError(f"readings key '{key}' holds a reading for {reading.period}")
+        return self
 
     def latest(self) -> Reading | None:
         """The reading of the most recent period."""
@@ -65,7 +72,7 @@ class MetricsDocument(_Doc):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    schema_: int = Field(METRICS_SCHEMA, alias="schema")
+    schema_: int = Field(METRICS_SCHEMA, alias="schema", strict=True)
     kind: Literal["metrics"] = "metrics"
     metrics: dict[str, MetricRecord] = {}
     history: list[MetricEvent] = []

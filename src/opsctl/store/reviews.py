@@ -29,7 +29,7 @@ class ReviewsDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    schema_: int = Field(REVIEWS_SCHEMA, alias="schema")
+    schema_: int = Field(REVIEWS_SCHEMA, alias="schema", strict=True)
     kind: Literal["reviews"] = "reviews"
     reports: list[ReportRecord] = []
     head: str = Field(default="", description="Changes with every write (see store.next_head).")

@@ -22,6 +22,7 @@ from opsctl.store.files import (
     load_model,
     locked,
     parse_model,
+    read_bytes,
     read_json,
     save_model,
     upgrade,
@@ -99,10 +100,11 @@ class RunStore:
                 errors.append(StoreError(f"{path}: file name is not a run id; move it away"))
                 continue
             try:
-                header = RunHeader.model_validate_json(path.read_bytes())
-                if header.schema_ != RUN_SCHEMA or header.id != run_id:
+                header = RunHeader.model_validate_json(read_bytes(path))
+                stored = "schema_" in header.model_fields_set
+                if not stored or header.schema_ != RUN_SCHEMA or header.id != run_id:
                     raise ValueError("needs the full reader")
-            except (OSError, ValidationError, ValueError):
+            except (StoreError, ValidationError, ValueError):
                 try:
                     header = self._read(path)
                 except StoreError as exc:
