@@ -11,11 +11,20 @@ from typing import Any
 
 import pytest
 
-from opsctl.definitions.model import CommandCheck, Direction, FileCheck, Framework, MetricCheck
+from opsctl.definitions.catalog import Entry
+from opsctl.definitions.model import (
+    CommandCheck,
+    Direction,
+    FileCheck,
+    Framework,
+    MetricCheck,
+    definition_digest,
+)
 from opsctl.engine.runs import new_run, set_item
 from opsctl.gate.automated import (
     AUTOMATED_ACTOR,
     Outcome,
+    command_refusal,
     pending_checks,
     record_passes,
     run_check,
@@ -385,3 +394,52 @@ def test_command_check_survives_stderr_that_is_not_utf8(tmp_path: Path) -> None:
     )
     assert not outcome.passed
     assert "exited with 3" in outcome.detail
+
+
+# --- which command checks may run ------------------------------------------------------------
+
+
+def test_a_refused_command_check_is_not_run(tmp_path: Path) -> None:
+    check = command("import pathlib; pathlib.Path('ran.txt').write_text('x')")
+    outcome = run_check(check, tmp_path, no_metrics, refused="not run: because")
+    assert outcome == Outcome(False, "not run: because")
+    assert not (tmp_path / "ran.txt").exists()
+    (tmp_path / "NOTES.md").write_text("x", encoding="utf-8")
+    file_check = FileCheck(kind="file", path="NOTES.md")
+    assert run_check(file_check, tmp_path, no_metrics, refused="not run: because").passed
+
+
+@pytest.mark.parametrize("builtin", [False, True])
+def test_commands_run_from_the_definition_the_catalog_holds(tmp_path: Path, builtin: bool) -> None:
+    framework = _framework()
+    run = new_run(framework, "r", "R", None, "pm@example.com", AT)
+    entry = Entry(framework, tmp_path / "auto.yaml", builtin)
+    assert command_refusal(run, entry) is None
+
+    other = _framework(required=False)
+    assert definition_digest(other) != run.framework.digest
+    refusal = command_refusal(run, Entry(other, tmp_path / "auto.yaml", builtin))
+    assert refusal is not None
+    source = "opsctl's built-in 'auto'" if builtin else str(tmp_path / "auto.yaml")
+    assert refusal.startswith(
+        f"not run: the run is pinned to {run.framework.digest}, not to {source};"
+    )
+    assert refusal.endswith(
+        "command checks run only from the workspace's own framework files "
+        "('opsctl upgrade r' moves the run to it)"
+    )
+
+
+def test_commands_never_run_without_a_catalog_entry_or_on_a_broken_history(tmp_path: Path) -> None:
+    framework = _framework()
+    run = new_run(framework, "r", "R", None, "pm@example.com", AT)
+    assert command_refusal(run, None) == (
+        "not run: no framework file of this workspace defines 'auto'; "
+        "command checks run only from the workspace's own framework files"
+    )
+    run.title = "Edited"
+    refusal = command_refusal(run, Entry(framework, tmp_path / "auto.yaml", False))
+    assert refusal == (
+        "not run: the run's history does not hold (r: state does not follow from the "
+        "history: title is 'Edited' but the history leads to 'R')"
+    )

@@ -393,6 +393,42 @@ def test_rebase_and_cherry_pick_give_the_merge_state(team: Team) -> None:
     assert [e["action"] for e in json.loads(text)["history"]].count("merge") == 2
 
 
+def _hand_edit(team: Team, repo: Path) -> None:
+    """Change the note of the run's last event in the file, as a text editor would."""
+    document = team.run(repo)
+    document["history"][-1]["detail"]["note"] = "rewritten by hand"
+    (repo / RUN).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", "utf-8")
+
+
+@pytest.mark.parametrize("broken", ["ours", "theirs"])
+def test_a_hand_edited_history_is_not_merged_into_an_intact_one(team: Team, broken: str) -> None:
+    a, b = team.clone("a"), team.clone("b")
+    team.ok(a, "done", "rel-1", "scope", "--note", "from a", now="10:00")
+    team.ok(b, "done", "rel-1", "risks", "--note", "from b", user="dev@example.com", now="10:30")
+    _hand_edit(team, a if broken == "ours" else b)
+    team.commit(a, "scope")
+    team.commit(b, "risks")
+
+    result = team.pull(a, b)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert f"CONFLICT (content): Merge conflict in {RUN}" in result.stdout
+    assert (
+        f"opsctl: merge-file: {RUN}: cannot merge: {broken}: rel-1: event #2 "
+        "(done plan/" in result.stderr
+    )
+    assert "was edited: its hash does not match" in result.stderr
+    text = (a / RUN).read_text(encoding="utf-8")
+    assert "<<<<<<< ours" in text
+    assert ">>>>>>> theirs" in text
+    assert "rewritten by hand" in text
+    # The edited clone is the one to repair: its own audit names the same event.
+    git(a, "merge", "--abort")
+    assert git(a, "status", "--porcelain").stdout == ""
+    code, _, err = team(a if broken == "ours" else b, "audit", "verify", "rel-1")
+    assert code == 1
+    assert "rel-1: event #2 (done plan/" in err
+
+
 def test_without_the_driver_git_conflicts_and_status_says_what_to_do(team: Team) -> None:
     b = team.clone("b")
     plain = team.clone("plain", setup=False)

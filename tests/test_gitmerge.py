@@ -334,6 +334,73 @@ def test_different_runs_are_irreconcilable(framework: Framework, base: RunDocume
         merge_runs(base, other, MERGED_AT)
 
 
+# A side whose history does not hold is never merged: rebuilding the chain would launder it.
+
+
+def _edit_event(document: RunDocument) -> RunDocument:
+    """The last event's note changed by hand: its hash no longer matches."""
+    document.history[-1].detail["note"] = "edited by hand"
+    return document
+
+
+def _edit_state(document: RunDocument) -> RunDocument:
+    """An item marked done without an event for it."""
+    document.items["plan/risks"] = document.items["plan/scope"].model_copy()
+    return document
+
+
+def _drop_event(document: RunDocument) -> RunDocument:
+    """An event removed from the middle of the history."""
+    del document.history[1]
+    return document
+
+
+@pytest.mark.parametrize(
+    ("edit", "finding"),
+    [
+        (_edit_event, "was edited: its hash does not match"),
+        (_edit_state, "item 'plan/risks' is 'done' but the history leads to 'open'"),
+        (_drop_event, "an event was removed or reordered here"),
+    ],
+    ids=["event", "state", "removed"],
+)
+@pytest.mark.parametrize("broken", ["ours", "theirs"])
+def test_a_side_whose_history_does_not_hold_is_irreconcilable(
+    framework: Framework, base: RunDocument, edit: object, finding: str, broken: str
+) -> None:
+    ours, theirs = sides(base)
+    set_item(ours, framework, "notes", DONE, "pm@example.com", at(11), note="ours")
+    set_item(theirs, framework, "deploy", DONE, "ops@example.com", at(12), note="theirs")
+    assert callable(edit)
+    edit(ours if broken == "ours" else theirs)
+    with pytest.raises(Irreconcilable) as raised:
+        merge_runs(ours, theirs, MERGED_AT)
+    assert raised.value.problems[0].startswith(f"{broken}: rel-1:")
+    assert finding in raised.value.problems[0]
+
+
+def test_a_broken_side_is_refused_even_when_the_other_adds_nothing(
+    framework: Framework, base: RunDocument
+) -> None:
+    ours, theirs = sides(base)
+    _edit_state(theirs)
+    with pytest.raises(Irreconcilable, match=r"^theirs: rel-1: state does not follow"):
+        merge_runs(ours, theirs, MERGED_AT)
+    with pytest.raises(Irreconcilable, match=r"^ours: rel-1: state does not follow"):
+        merge_runs(theirs, ours, MERGED_AT)
+
+
+def test_a_base_whose_history_does_not_hold_is_irreconcilable(
+    framework: Framework, base: RunDocument
+) -> None:
+    ours, theirs = sides(base)
+    set_item(ours, framework, "notes", DONE, "pm@example.com", at(11))
+    set_item(theirs, framework, "deploy", DONE, "ops@example.com", at(12))
+    with pytest.raises(Irreconcilable, match=r"^base: rel-1: .*was edited"):
+        merge_runs(ours, theirs, MERGED_AT, base=_edit_event(base.model_copy(deep=True)))
+    assert intact(merge_runs(ours, theirs, MERGED_AT, base=base).document)
+
+
 # KPI readings and the review record.
 
 
@@ -413,6 +480,26 @@ def test_merge_file_merges_run_files(
     assert ours_path.read_bytes() == before, "merge_file does not write"
     merged = intact(result.document)
     assert sorted(merged.items) == ["plan/risks", "plan/scope", "ship/notes"]
+
+
+def test_merge_file_checks_both_sides_and_the_base_when_it_parses(
+    tmp_path: Path, framework: Framework, base: RunDocument
+) -> None:
+    ours, theirs = sides(base)
+    set_item(ours, framework, "risks", DONE, "pm@example.com", at(11))
+    set_item(theirs, framework, "notes", DONE, "dev@example.com", at(12))
+    ours_path, theirs_path = write(tmp_path / "a.json", ours), write(tmp_path / "b.json", theirs)
+    for unparsable in ("", "not JSON", '{"schema": 1, "kind": "metrics"}'):
+        found = merge_file(
+            ours_path, theirs_path, MERGED_AT, base=write(tmp_path / "o", unparsable)
+        )
+        assert intact(found.document).items.keys() == {"plan/scope", "plan/risks", "ship/notes"}
+    broken_base = write(tmp_path / "o.json", _edit_event(base.model_copy(deep=True)))
+    with pytest.raises(Irreconcilable, match=r"^base: rel-1: event #2 .*was edited"):
+        merge_file(ours_path, theirs_path, MERGED_AT, base=broken_base)
+    broken = write(tmp_path / "c.json", _edit_state(theirs.model_copy(deep=True)))
+    with pytest.raises(Irreconcilable, match=r"^theirs: rel-1: state does not follow"):
+        merge_file(ours_path, broken, MERGED_AT, base=write(tmp_path / "o2.json", base))
 
 
 def test_merge_file_upgrades_a_schema_1_side(

@@ -3,6 +3,10 @@
 Checks run only when asked (``opsctl check --run-checks``). A pass completes
 its item in one transaction per run; a failure is only reported, with why.
 The caller may wrap the checks in a progress display; this module draws none.
+
+Command checks of a run run only when its pinned definition is the
+workspace's own framework file (or the built-in) and its history holds
+(:func:`opsctl.gate.automated.command_refusal`); otherwise they fail with why.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from opsctl.actions.session import Session
-from opsctl.definitions.model import Direction
+from opsctl.definitions.model import CommandCheck, Direction
+from opsctl.errors import OpsctlError
 from opsctl.gate.automated import (
+    TRUST_RULE,
     Outcome,
     PendingCheck,
+    command_refusal,
     pending_checks,
     record_passes,
     run_check,
@@ -33,6 +40,17 @@ def latest_reading(session: Session, metric_id: str) -> tuple[float, Direction] 
     if latest is None or metric_id not in definitions:
         return None
     return latest.value, definitions[metric_id][0].direction
+
+
+def _refusal(session: Session, document: RunDocument) -> str | None:
+    """Why this run's command checks must not run (None: they may), read from the catalog."""
+    try:
+        trusted = session.catalog.entries.get(document.framework.id)
+    except OpsctlError as exc:
+        return f"not run: the workspace's framework files do not load ({exc.problems[0]}); " + (
+            TRUST_RULE
+        )
+    return command_refusal(document, trusted)
 
 
 def _record(session: Session, run_id: str, passed: list[tuple[str, Outcome]]) -> None:
@@ -55,11 +73,23 @@ def run_automated_checks(
     root = session.workspace.root
     today = session.today()
     pending: list[PendingCheck] = []
+    refused: dict[str, str | None] = {}
     for document in documents:
         framework = store.framework_of(document)
-        pending += pending_checks(document, demanded_phases(document, framework, demand), today)
+        found = pending_checks(document, demanded_phases(document, framework, demand), today)
+        if any(isinstance(check.check, CommandCheck) for check in found):
+            refused[document.id] = _refusal(session, document)
+        pending += found
     outcomes = [
-        (check, run_check(check.check, root, lambda metric: latest_reading(session, metric)))
+        (
+            check,
+            run_check(
+                check.check,
+                root,
+                lambda metric: latest_reading(session, metric),
+                refused.get(check.run_id),
+            ),
+        )
         for check in (progress(pending) if progress else pending)
     ]
     failures = {

@@ -49,7 +49,9 @@ def merge_file(
 
     Input that cannot be merged safely is left with git's conflict markers in
     ``ours`` and raised as :class:`~opsctl.git.merge.Irreconcilable` (exit 1),
-    each problem naming the file.
+    each problem naming the file. That includes a run whose history does not
+    hold on either side or in ``base`` (when ``base`` is a readable run): the
+    merge rebuilds the hash chain, so it must not start from a broken one.
     """
     from opsctl.git.merge import Irreconcilable, leave_conflict
     from opsctl.git.merge import merge_file as merge_documents
@@ -57,7 +59,7 @@ def merge_file(
 
     name = shown or str(ours)
     try:
-        merged = merge_documents(ours, theirs, session.now())
+        merged = merge_documents(ours, theirs, session.now(), base=base)
     except Irreconcilable as exc:
         leave_conflict(base, ours, theirs)
         raise Irreconcilable(

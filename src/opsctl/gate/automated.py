@@ -5,6 +5,13 @@ An item may declare a ``file`` check (a path or glob must exist), a
 its timeout) or a ``metric`` check (the latest KPI reading meets a
 threshold). Checks run only when asked (``opsctl check --run-checks``),
 never when definitions are loaded.
+
+A command check runs code, so it runs only from a definition the workspace
+trusts (:func:`command_refusal`): the run's pinned definition must be, digest
+for digest, the workspace's own framework file for its framework id (or the
+built-in one opsctl ships), and the run's history must hold. Pinned copies
+under ``.opsctl/definitions/`` and run files are data anyone can commit.
+File and metric checks only read, so they run either way.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsctl.definitions.catalog import Entry
 from opsctl.definitions.model import (
     Check,
     CommandCheck,
@@ -25,7 +33,9 @@ from opsctl.definitions.model import (
     Framework,
     MetricCheck,
     Phase,
+    definition_digest,
 )
+from opsctl.engine.history import verify
 from opsctl.engine.runs import item_complete, item_key, resolve_item, set_item, state_of
 from opsctl.store.documents import ItemStatus, RunDocument, RunHeader, RunStatus
 
@@ -49,12 +59,46 @@ class Outcome:
         return f"automated: {self.detail}"
 
 
-def run_check(check: Check, root: Path, read_metric: MetricReader) -> Outcome:
-    """Run one check relative to the repository root."""
+TRUST_RULE = "command checks run only from the workspace's own framework files"
+
+
+def command_refusal(document: RunDocument, trusted: Entry | None) -> str | None:
+    """Why the command checks of a run must not run, or None when they may.
+
+    ``trusted`` is the catalog's entry for the run's framework id: the
+    workspace's own framework file, or the built-in one (None when neither
+    defines it). Its definition must be the very one the run is pinned to,
+    and the run's history must hold (:func:`~opsctl.engine.history.verify`).
+    """
+    finding = verify(document)
+    if finding is not None:
+        return f"not run: the run's history does not hold ({finding})"
+    if trusted is None:
+        return (
+            f"not run: no framework file of this workspace defines "
+            f"'{document.framework.id}'; {TRUST_RULE}"
+        )
+    if definition_digest(trusted.framework) != document.framework.digest:
+        source = f"opsctl's built-in '{trusted.framework.id}'" if trusted.builtin else trusted.path
+        return (
+            f"not run: the run is pinned to {document.framework.digest}, not to {source}; "
+            f"{TRUST_RULE} ('opsctl upgrade {document.id}' moves the run to it)"
+        )
+    return None
+
+
+def run_check(
+    check: Check, root: Path, read_metric: MetricReader, refused: str | None = None
+) -> Outcome:
+    """Run one check relative to the repository root.
+
+    ``refused`` (from :func:`command_refusal`) fails a command check with
+    that reason instead of running it; other checks only read and run anyway.
+    """
     if isinstance(check, FileCheck):
         return _file_check(check, root)
     if isinstance(check, CommandCheck):
-        return _command_check(check, root)
+        return Outcome(False, refused) if refused else _command_check(check, root)
     return _metric_check(check, read_metric)
 
 

@@ -7,7 +7,9 @@ approvals combine, the same item changed on both sides ends at the later
 change (the other stays in the history), and an approval is voided when an
 item of its phase changed after it on the other side. The hash chain is
 rebuilt and the merge is recorded as an event, so ``opsctl audit verify``
-passes on the result.
+passes on the result. Because of that, a side whose history does not hold
+(and the common ancestor, when git hands one over) is never merged: the
+rebuilt chain would present a hand edit as intact.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from opsctl.clock import iso
+from opsctl.engine.history import verify
 from opsctl.engine.transitions import STATUS_ACTIONS, replay
 from opsctl.errors import CheckFailed, StoreError
 from opsctl.store.documents import Event, RunDocument
@@ -143,8 +146,28 @@ def _both_sides_notes(run_id: str, ours: list[Event], theirs: list[Event]) -> li
     return notes
 
 
-def merge_runs(ours: RunDocument, theirs: RunDocument, at: dt.datetime) -> MergeResult:
-    """Merge two versions of one run (the common ancestor is implied by their histories)."""
+def _require_intact(sides: dict[str, RunDocument | None]) -> None:
+    """Refuse to merge when a side's history was edited, removed or does not replay to its state.
+
+    The merge rebuilds the hash chain, so it must not start from a chain or
+    state that does not hold: the result would verify as intact.
+    """
+    for side, document in sides.items():
+        finding = verify(document) if document is not None else None
+        if finding is not None:
+            raise Irreconcilable(
+                f"{side}: {finding}; a history that does not hold is never merged "
+                f"(opsctl audit verify {finding.run})"
+            )
+
+
+def merge_runs(
+    ours: RunDocument, theirs: RunDocument, at: dt.datetime, base: RunDocument | None = None
+) -> MergeResult:
+    """Merge two versions of one run (the common ancestor is implied by their histories).
+
+    Both sides, and ``base`` when given, must pass :func:`~opsctl.engine.history.verify`.
+    """
     if ours.id != theirs.id:
         raise Irreconcilable(f"different runs: '{ours.id}' and '{theirs.id}'")
     if (
@@ -156,6 +179,7 @@ def merge_runs(ours: RunDocument, theirs: RunDocument, at: dt.datetime) -> Merge
             f"two different runs were started with the id '{ours.id}'; rename one "
             "(opsctl start ... --id) and redo the merge"
         )
+    _require_intact({"ours": ours, "theirs": theirs, "base": base})
     shared, only_ours, only_theirs = _combined(ours.history, theirs.history)
     if not only_ours or not only_theirs:
         newer = theirs if only_theirs else ours
@@ -240,8 +264,27 @@ def _load(path: Path, kind: str) -> Any:
     return parse_model(model, upgrade(read_json(path), path, current, upgrades), path)
 
 
-def merge_file(ours_path: Path, theirs_path: Path, at: dt.datetime) -> MergeResult:
-    """Merge the document ``theirs_path`` into ``ours_path``'s content (not written here)."""
+def _base_run(path: Path | None) -> RunDocument | None:
+    """The common ancestor as a run, or None when git gave none or it is not a readable run."""
+    if path is None:
+        return None
+    try:
+        if read_json(path).get("kind") != "run":
+            return None
+        base: RunDocument = _load(path, "run")
+    except StoreError:
+        return None
+    return base
+
+
+def merge_file(
+    ours_path: Path, theirs_path: Path, at: dt.datetime, base: Path | None = None
+) -> MergeResult:
+    """Merge the document ``theirs_path`` into ``ours_path``'s content (not written here).
+
+    ``base`` is the common ancestor git hands over: a run there is verified
+    like both sides; anything else there (empty, another kind) is ignored.
+    """
     try:
         kinds = {read_json(path).get("kind") for path in (ours_path, theirs_path)}
     except StoreError as exc:
@@ -262,7 +305,7 @@ def merge_file(ours_path: Path, theirs_path: Path, at: dt.datetime) -> MergeResu
     except StoreError as exc:
         raise Irreconcilable(str(exc)) from None
     if kind == "run":
-        return merge_runs(ours, theirs, at)
+        return merge_runs(ours, theirs, at, _base_run(base))
     if kind == "metrics":
         return merge_metrics(ours, theirs)
     return merge_reviews(ours, theirs)
