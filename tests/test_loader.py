@@ -27,11 +27,11 @@ KNOWN = "(known: development, operations, product-director, product-manager, qa)
 SLUG = "must be a lowercase slug such as 'release-planning'"
 
 ITEM_FIELDS = (
-    "(allowed: id, title, help, owner, required, evidence, check, enforce_owner, satisfies)"
+    "(allowed: id, title, help, owner, required, evidence, check, enforce_owner, when, satisfies)"
 )
 TOP_FIELDS = (
-    "(allowed: id, title, area, summary, level, audience, review, approval, phases, metrics, "
-    "satisfies)"
+    "(allowed: id, title, area, summary, level, audience, review, approval, labels, phases, "
+    "metrics, satisfies)"
 )
 
 

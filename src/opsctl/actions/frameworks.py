@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.definitions.model import Framework
@@ -19,6 +21,9 @@ class FrameworkSummary(View):
     area: str
     phases: int
     items: int
+    checks: int = Field(description="Items with an automated check.")
+    conditional: int = Field(description="Items that apply only under a condition (when).")
+    labels: list[str]
     metrics: list[str]
     source: str
 
@@ -45,6 +50,9 @@ def list_frameworks(session: Session) -> FrameworkList:
                 area=framework.area,
                 phases=len(framework.phases),
                 items=framework.item_count(),
+                checks=sum(item.check is not None for _, item in framework.iter_items()),
+                conditional=len(framework.conditional_keys),
+                labels=[label.id for label in framework.labels],
                 metrics=[metric.id for metric in framework.metrics],
                 source="builtin" if entry.builtin else str(entry.path),
             )

@@ -1,4 +1,4 @@
-"""Use cases that create and move runs: init, start, advance, upgrade."""
+"""Use cases that create and move runs: init, start, label, advance, upgrade."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import ClassVar
 
+from opsctl.actions.items import VoidedSignoff
 from opsctl.actions.results import Result
 from opsctl.actions.session import Session
 from opsctl.clock import parse_date
+from opsctl.definitions.model import Framework
+from opsctl.engine.applicability import condition_paths, not_applicable
+from opsctl.engine.approvals import holders
+from opsctl.engine.labels import LabelChange, check_labels, relabel
 from opsctl.engine.runs import (
     GateRefused,
     advance,
@@ -19,6 +24,7 @@ from opsctl.engine.runs import (
 )
 from opsctl.engine.upgrade import rebase_run
 from opsctl.errors import UsageError
+from opsctl.store.documents import RunDocument
 
 
 class Initialized(Result):
@@ -57,6 +63,25 @@ class Started(Result):
     framework_title: str
     phases: int
     phase_title: str
+    labels: list[str]
+    not_applicable: list[str]
+
+
+def _matches(root: Path, pattern: str) -> bool:
+    inside = root.resolve()
+    return any(found.resolve().is_relative_to(inside) for found in root.glob(pattern.strip()))
+
+
+def repository_facts(session: Session, framework: Framework) -> list[str]:
+    """The paths and globs named by the framework's conditions that match in the repository.
+
+    They are looked up relative to the workspace's folder (the repository
+    root, as for file checks) when a run starts, when its labels change and
+    when it is upgraded; the run records the answer, so replaying it never
+    reads files.
+    """
+    root = session.workspace.root
+    return [path for path in condition_paths(framework) if _matches(root, path)]
 
 
 def _due_date(session: Session, due: str | None, at: dt.datetime) -> dt.date | None:
@@ -80,14 +105,28 @@ def start_run(
     run_id: str | None = None,
     due: str | None = None,
     refs: list[str] | None = None,
+    labels: list[str] | None = None,
 ) -> Started:
-    """Start a run of a framework, pinned to its current definition (linked to git refs)."""
+    """Start a run of a framework, pinned to its current definition (linked to git refs).
+
+    Labels say what kind of change the run is (``data-migration``); with the
+    repository facts found now, they decide which conditional items apply.
+    """
     store = session.runs
     framework = session.catalog.get(framework_id).framework
+    check_labels(framework, labels or [])
     at = session.now()
     due_date = _due_date(session, due, at)
     chosen = run_id if run_id is not None else _free_id(session, slugify(title))
     document = new_run(framework, chosen, title, due_date, session.actor, at)
+    relabel(
+        document,
+        framework,
+        session.actor,
+        at,
+        add=labels or [],
+        facts=repository_facts(session, framework),
+    )
     for ref in refs or []:
         link_ref(document, ref, session.actor, at)
     store.create(document, framework)
@@ -97,7 +136,68 @@ def start_run(
         framework_title=framework.title,
         phases=len(framework.phases),
         phase_title=framework.phases[0].title,
+        labels=document.labels or [],
+        not_applicable=sorted(not_applicable(document, framework)),
     )
+
+
+class Labelled(Result):
+    """A run's labels after a change, and which items that made apply or not."""
+
+    KIND: ClassVar[str] = "labelled"
+
+    run: str
+    changed: bool
+    added: list[str]
+    removed: list[str]
+    labels: list[str]
+    facts: list[str]
+    now_apply: list[str]
+    no_longer_apply: list[str]
+    voided: list[VoidedSignoff]
+
+
+def _labelled(session: Session, document: RunDocument, change: LabelChange) -> Labelled:
+    people = session.config.people
+    return Labelled(
+        run=document.id,
+        changed=change.changed,
+        added=change.added,
+        removed=change.removed,
+        labels=document.labels or [],
+        facts=document.facts or [],
+        now_apply=change.now_apply,
+        no_longer_apply=change.no_longer_apply,
+        voided=[
+            VoidedSignoff(
+                phase=approval.phase,
+                role=approval.role,
+                approver=approval.by,
+                reason=approval.voided or "",
+                may_reapprove=holders(approval.role, people),
+            )
+            for approval in change.voided
+        ],
+    )
+
+
+def label_run(
+    session: Session, run_id: str, add: list[str] | None = None, remove: list[str] | None = None
+) -> Labelled:
+    """Add or remove a run's labels and look at the repository facts again (one event)."""
+    store = session.runs
+    with store.update(run_id) as document:
+        framework = store.framework_of(document)
+        change = relabel(
+            document,
+            framework,
+            session.actor,
+            session.now(),
+            add=add or [],
+            remove=remove or [],
+            facts=repository_facts(session, framework),
+        )
+    return _labelled(session, document, change)
 
 
 class Linked(Result):
@@ -188,6 +288,8 @@ def upgrade_run(session: Session, run_id: str) -> Upgraded:
         old = store.framework_of(document)
         store.pin(entry.framework)
         result = rebase_run(document, old, entry.framework, session.actor, session.now())
+        facts = repository_facts(session, entry.framework)
+        relabel(document, entry.framework, session.actor, session.now(), facts=facts)
     return Upgraded(
         run=run_id,
         framework=document.framework.id,

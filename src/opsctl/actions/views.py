@@ -16,6 +16,7 @@ from opsctl.actions.session import Session
 from opsctl.clock import iso
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Item, Phase
+from opsctl.engine.applicability import applies, phase_applies, why_not
 from opsctl.engine.runs import current_phase, gate_report, item_key, progress, state_of
 from opsctl.errors import StoreError
 from opsctl.store.documents import Event, ItemStatus, RunDocument, RunHeader
@@ -47,6 +48,7 @@ class RunSummary(View):
     due: str | None
     overdue: bool
     created: str
+    labels: list[str] = Field(default_factory=list)
 
 
 def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> RunSummary:
@@ -66,6 +68,7 @@ def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> Ru
         due=document.due.isoformat() if document.due else None,
         overdue=bool(document.due and document.due < today and document.phase is not None),
         created=iso(document.created),
+        labels=document.labels or [],
     )
 
 
@@ -119,6 +122,12 @@ class ItemView(View):
     required: bool
     evidence_kind: str
     status: str
+    applicable: bool = True
+    condition: str | None = Field(
+        default=None,
+        exclude_if=_omitted,
+        description="Why the item does not apply, if it does not.",
+    )
     by: str | None = Field(default=None, exclude_if=_omitted)
     at: dt.datetime | None = Field(default=None, exclude_if=_omitted)
     evidence: str | None = Field(default=None, exclude_if=_omitted)
@@ -143,6 +152,8 @@ class PhaseView(View):
 
     id: str
     title: str
+    group: str | None = Field(default=None, exclude_if=_omitted)
+    applicable: bool = True
     current: bool
     gate: GateView
     items: list[ItemView]
@@ -176,7 +187,7 @@ def _signoffs(document: RunDocument, phase: Phase, people: list[Person]) -> list
                 reason=approval.voided,
             )
         )
-    for role in phase.gate.approvals:
+    for role in phase.gate.approvals if phase_applies(document, phase) else []:
         if role not in signed:
             holders = [person_label(p.email, people) for p in people if role in p.roles]
             lines.append(SignoffLine(role=role, state="waiting", may_sign=holders))
@@ -225,6 +236,8 @@ def _item_view(document: RunDocument, phase: Phase, item: Item) -> ItemView:
         required=item.required,
         evidence_kind=item.evidence.value,
         status=state.status.value if state else "open",
+        applicable=applies(document, phase, item),
+        condition=why_not(document, phase, item) or None,
         **recorded,
     )
 
@@ -236,6 +249,8 @@ def _phase_view(
     return PhaseView(
         id=phase.id,
         title=phase.title,
+        group=phase.group,
+        applicable=phase_applies(document, phase),
         current=phase.id == document.phase,
         gate=GateView(
             met=report.met,

@@ -10,7 +10,9 @@ from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, console, emit, print_columns, safe
 
 if TYPE_CHECKING:
-    from opsctl.definitions.model import Framework
+    from rich.tree import Tree
+
+    from opsctl.definitions.model import Framework, Item, Phase
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -21,12 +23,15 @@ app = typer.Typer(
 
 @app.command("list")
 def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
-    """List every framework: id, title, area, phases, items and KPIs.
+    """List every framework: id, title, area, phases, items, checks, conditional items, KPIs.
 
-    Built-in frameworks come first; a workspace's own files replace a
-    built-in with the same id.
+    CHECKS counts the items with an automated check (opsctl check --run-checks);
+    WHEN counts the items that apply only under a condition (labels, paths).
 
-    Example: opsctl frameworks list --format json
+        Built-in frameworks come first; a workspace's own files replace a
+        built-in with the same id.
+
+        Example: opsctl frameworks list --format json
     """
     from opsctl.actions.frameworks import list_frameworks as listing
 
@@ -35,7 +40,7 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
         emit(result)
         return
     print_columns(
-        ["ID", "TITLE", "AREA", "PHASES", "ITEMS", "KPIS"],
+        ["ID", "TITLE", "AREA", "PHASES", "ITEMS", "CHECKS", "WHEN", "KPIS"],
         [
             [
                 row.id,
@@ -43,6 +48,8 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
                 row.area.removesuffix(" Framework"),
                 str(row.phases),
                 str(row.items),
+                str(row.checks),
+                str(row.conditional),
                 str(len(row.metrics)),
             ]
             for row in result.frameworks
@@ -68,21 +75,39 @@ def show_framework(
     print_framework(result.framework)
 
 
+def _item_line(phase: Phase, item: Item) -> str:
+    optional = "" if item.required else " [dim](optional)[/]"
+    extras = [f"check: {item.check.kind}"] if item.check else []
+    extras += [f"when {safe(item.when.describe())}"] if item.when else []
+    suffix = f" [cyan]({'; '.join(extras)})[/]" if extras else ""
+    return f"\\[ ] {safe(item.title)}{optional} [dim]{phase.id}/{item.id} - {item.owner}[/]{suffix}"
+
+
+def _phases(tree: Tree, framework: Framework) -> None:
+    parent, group = tree, None
+    for number, phase in enumerate(framework.phases, start=1):
+        if phase.group and phase.group != group:
+            group = phase.group
+            parent = tree.add(f"[bold magenta]{safe(group)}[/]")
+        when = f" [cyan](when {safe(phase.when.describe())})[/]" if phase.when else ""
+        branch = parent.add(f"[bold]{number}. {safe(phase.title)}[/] [dim]({phase.id})[/]{when}")
+        for item in phase.items:
+            branch.add(_item_line(phase, item))
+        if phase.gate.approvals:
+            branch.add(f"[yellow]gate: sign-off by {', '.join(phase.gate.approvals)}[/]")
+
+
 def print_framework(framework: Framework) -> None:
-    """A framework as a tree of phases, items, gates and KPIs."""
+    """A framework as a tree of groups, phases, items (checks, conditions), gates and KPIs."""
     from rich.tree import Tree
 
     tree = Tree(f"[bold]{safe(framework.title)}[/] ({framework.id}) - {safe(framework.area)}")
     tree.add(safe(framework.summary))
-    for number, phase in enumerate(framework.phases, start=1):
-        branch = tree.add(f"[bold]{number}. {safe(phase.title)}[/] [dim]({phase.id})[/]")
-        for item in phase.items:
-            optional = "" if item.required else " [dim](optional)[/]"
-            branch.add(
-                f"\\[ ] {safe(item.title)}{optional} [dim]{phase.id}/{item.id} - {item.owner}[/]"
-            )
-        if phase.gate.approvals:
-            branch.add(f"[yellow]gate: sign-off by {', '.join(phase.gate.approvals)}[/]")
+    if framework.labels:
+        labels = tree.add("[bold]labels[/] (opsctl start --label, opsctl label)")
+        for label in framework.labels:
+            labels.add(f"{label.id}: {safe(label.help)}")
+    _phases(tree, framework)
     if framework.metrics:
         kpis = tree.add("[bold]KPIs[/]")
         for metric in framework.metrics:

@@ -99,6 +99,7 @@ for command in (
 ):
     app.command()(command)
 app.command()(runs.link)
+app.command()(runs.label)
 app.command()(runs.upgrade)
 app.command()(check.check)
 app.command()(runs.waivers)

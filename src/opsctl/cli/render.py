@@ -17,6 +17,7 @@ MARKS = {
     "blocked": "[red]✖ blocked[/]",
     "open": "[dim]○ open[/]",
 }
+NOT_APPLICABLE = "[dim]- not applicable[/]"
 
 
 def _item_detail(item: dict[str, Any]) -> str:
@@ -43,12 +44,13 @@ def _phase_table(phase: dict[str, Any]) -> Table:
     table.add_column("evidence / reason", overflow="fold")
     for item in phase["items"]:
         optional = " [dim](optional)[/]" if not item["required"] else ""
+        applicable = item.get("applicable", True)
         table.add_row(
-            MARKS[item["status"]],
+            MARKS[item["status"]] if applicable else NOT_APPLICABLE,
             item["id"],
             safe(item["title"]) + optional,
             item["owner"],
-            _item_detail(item),
+            _item_detail(item) if applicable else safe(item.get("condition") or ""),
         )
     return table
 
@@ -87,8 +89,7 @@ def gate_line(phase: dict[str, Any]) -> str:
     return "[yellow]gate needs:[/] " + "; ".join(parts)
 
 
-def print_status(view: dict[str, Any], all_phases: bool) -> None:
-    """Print a run's status: header, phases, the current phase's items and gate."""
+def _print_header(view: dict[str, Any]) -> None:
     out = console()
     run = view["run"]
     done, total = run["progress"]["complete"], run["progress"]["total"]
@@ -97,6 +98,8 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
         f"[bold]{safe(run['title'])}[/] ({run['id']}) · {run['framework']} · "
         f"{done}/{total} required items complete{due if run['due'] else ''} · {run['status']}"
     )
+    if run.get("labels"):
+        out.print(f"labels: {', '.join(run['labels'])}")
     if view["definition"]["current_digest"] is None:
         out.print(
             "[yellow]the framework definition no longer exists; the run keeps working "
@@ -107,14 +110,29 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
             "[yellow]the framework definition changed since this run started; "
             f"'opsctl upgrade {run['id']}' moves it to the current one[/]"
         )
+
+
+def _marker(run: dict[str, Any], phase: dict[str, Any], number: int) -> str:
+    if phase["current"]:
+        return "[bold]▶[/]"
+    if run["phase"] is None or number < run["phase_number"]:
+        return "[green]✔[/]"
+    return " "
+
+
+def print_status(view: dict[str, Any], all_phases: bool) -> None:
+    """Print a run's status: header, phases by group, the current phase's items and gate."""
+    out = console()
+    run = view["run"]
+    _print_header(view)
+    group = None
     for number, phase in enumerate(view["phases"], start=1):
-        if phase["current"]:
-            marker = "[bold]▶[/]"
-        elif run["phase"] is None or number < run["phase_number"]:
-            marker = "[green]✔[/]"
-        else:
-            marker = " "
-        out.print(f"{marker} {number}. {safe(phase['title'])} [dim]({phase['id']})[/]")
+        if phase.get("group") and phase["group"] != group:
+            group = phase["group"]
+            out.print(f"[bold]{safe(group)}[/]")
+        marker = _marker(run, phase, number)
+        skipped = "" if phase.get("applicable", True) else " [dim]- not applicable[/]"
+        out.print(f"{marker} {number}. {safe(phase['title'])} [dim]({phase['id']})[/]{skipped}")
         if phase["current"] or all_phases:
             out.print(_phase_table(phase))
             out.print("  " + gate_line(phase))

@@ -1,4 +1,4 @@
-"""Run commands: init, start, runs, status, log, waivers, upgrade."""
+"""Run commands: init, start, label, runs, status, log, waivers, upgrade."""
 
 from __future__ import annotations
 
@@ -51,19 +51,30 @@ def start(
     refs: list[str] = typer.Option(
         [], "--ref", help="A git tag or branch this run is for (repeatable); see check --ref."
     ),
+    labels: list[str] = typer.Option(
+        [],
+        "--label",
+        "-l",
+        help="What kind of change this is, e.g. data-migration (repeatable; the framework "
+        "declares its labels, see frameworks show). Conditional items apply by them.",
+    ),
 ) -> None:
     """Start a run of a framework for a concrete initiative.
 
-    Example: opsctl start release-management --title "Release 2.4" --due 2026-12-15 --ref v2.4
+    Example: opsctl start release-management --title "Release 2.4" --label data-migration
     """
     from opsctl.actions.runs import start_run
 
-    result = start_run(state.session(), framework_id, title, run_id, due, refs)
+    result = start_run(state.session(), framework_id, title, run_id, due, refs, labels)
     console().print(
         f"started {result.run}: {result.framework_title}, phase 1 of {result.phases} "
         f"({result.phase_title})",
         markup=False,
     )
+    if result.labels:
+        say(f"labels: {', '.join(result.labels)}")
+    if result.not_applicable:
+        say(f"{len(result.not_applicable)} conditional item(s) do not apply to this run")
     say(f"next: opsctl walk {result.run}   or   opsctl status {result.run}")
 
 
@@ -190,6 +201,39 @@ def link(
         say(f"{run_id}: linked to {', '.join(result.added)}")
     else:
         say(f"{run_id}: already linked to {', '.join(refs)}; nothing recorded")
+
+
+def label(
+    run_id: str = typer.Argument(..., metavar="RUN", help="Run id."),
+    add: list[str] = typer.Option([], "--add", "-a", help="A label to add (repeatable)."),
+    remove: list[str] = typer.Option([], "--remove", "-r", help="A label to remove (repeatable)."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """Add or remove a run's labels; conditional items then apply or stop applying.
+
+    The repository facts the framework's conditions name (paths) are looked
+    at again too. The change is recorded in the run's history; sign-offs of a
+    phase in which more items now apply are voided.
+
+    Example: opsctl label rel-2-4 --add data-migration --remove customer-facing
+    """
+    from opsctl.actions.runs import label_run
+    from opsctl.cli.items import voided_lines
+
+    result = label_run(state.session(), run_id, add, remove)
+    if output_format is OutputFormat.JSON:
+        emit(result)
+        return
+    if not result.changed:
+        say(f"{run_id}: labels unchanged ({', '.join(result.labels) or 'none'})")
+        return
+    say(f"{run_id}: labels now {', '.join(result.labels) or 'none'}")
+    if result.now_apply:
+        say(f"now apply: {', '.join(result.now_apply)}")
+    if result.no_longer_apply:
+        say(f"no longer apply: {', '.join(result.no_longer_apply)}")
+    for line in voided_lines(result.voided):
+        say(line)
 
 
 def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsctl.definitions.conditions import SLUG_PATTERN, Label, When, digest_form, when_errors
 from opsctl.errors import digest
 
 BUILTIN_ROLES: tuple[str, ...] = (
@@ -26,7 +27,6 @@ BUILTIN_ROLES: tuple[str, ...] = (
 )
 """The roles the seed names; a workspace may declare more in its config."""
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[
     str,
     Field(pattern=SLUG_PATTERN, min_length=1, max_length=64, examples=["release-management"]),
@@ -119,6 +119,9 @@ class Item(_Strict):
         description="Only a holder of the owner role may complete it "
         "(default: the workspace's defaults.enforce_owner).",
     )
+    when: When | None = Field(
+        default=None, description="When the item applies; otherwise it is not applicable."
+    )
     satisfies: ClauseList = []
 
 
@@ -144,8 +147,17 @@ class Phase(_Strict):
     id: Slug
     title: Text
     summary: str = ""
+    group: str | None = Field(
+        default=None,
+        description="The group of phases this one belongs to, as the seed groups them.",
+    )
     items: Annotated[list[Item], Field(min_length=1)]
     gate: Gate = Gate()
+    when: When | None = Field(
+        default=None,
+        description="When the phase applies; otherwise its items are not applicable "
+        "and its gate asks for nothing.",
+    )
     satisfies: ClauseList = []
 
     def gate_items(self) -> list[Item]:
@@ -191,6 +203,9 @@ class Framework(_Strict):
     approval: RoleName | None = Field(
         default=None, description="The role that signs off the framework's use."
     )
+    labels: list[Label] = Field(
+        default=[], description="Labels a run may carry (opsctl start --label), for `when`."
+    )
     phases: Annotated[list[Phase], Field(min_length=1)]
     metrics: list[Metric] = []
     satisfies: ClauseList = []
@@ -210,6 +225,15 @@ class Framework(_Strict):
         """The ``phase/item`` keys of every required item (computed once per definition)."""
         return frozenset(
             f"{phase.id}/{item.id}" for phase, item in self.iter_items() if item.required
+        )
+
+    @cached_property
+    def conditional_keys(self) -> frozenset[str]:
+        """The ``phase/item`` keys of items that apply only under a condition."""
+        return frozenset(
+            f"{phase.id}/{item.id}"
+            for phase, item in self.iter_items()
+            if phase.when is not None or item.when is not None
         )
 
     def item_count(self) -> int:
@@ -252,6 +276,25 @@ def _role_refs(framework: Framework) -> Iterator[tuple[Loc, str]]:
             yield ("phases", p_index, "items", i_index, "owner"), item.owner
         for a_index, role in enumerate(phase.gate.approvals):
             yield ("phases", p_index, "gate", "approvals", a_index), role
+
+
+def _condition_errors(framework: Framework) -> Iterator[tuple[Loc, str]]:
+    """Labels declared once; conditions name declared labels; the first phase always applies."""
+    declared = [label.id for label in framework.labels]
+    locs: list[Loc] = [("labels", index, "id") for index in range(len(declared))]
+    yield from _duplicates(declared, locs, "label")
+    conditions: list[tuple[Loc, When | None]] = []
+    for p_index, phase in enumerate(framework.phases):
+        conditions.append((("phases", p_index, "when"), phase.when))
+        conditions += [
+            (("phases", p_index, "items", i_index, "when"), item.when)
+            for i_index, item in enumerate(phase.items)
+        ]
+    for base, when in conditions:
+        for loc, message in when_errors(when, declared) if when else ():
+            yield (*base, *loc), message
+    if framework.phases[0].when is not None:
+        yield ("phases", 0, "when"), "the first phase always applies; put conditions on its items"
 
 
 def reference_errors(
@@ -305,6 +348,7 @@ def reference_errors(
                     f"(got {metric.target_improvement_pct:g})",
                 )
             )
+    errors.extend(_condition_errors(framework))
     cadences = [review.cadence.value for review in framework.review]
     errors.extend(
         (loc, message.replace("review id", "review cadence"))
@@ -321,4 +365,4 @@ def reference_errors(
 
 def definition_digest(framework: Framework) -> str:
     """A content digest of a definition, to pin runs and notice edits."""
-    return digest(framework.model_dump(mode="json"))
+    return digest(digest_form(framework.model_dump(mode="json")))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from opsctl.definitions.model import EvidenceKind, Framework, Item, Phase, definition_digest
+from opsctl.engine.applicability import applies, not_applicable, phase_applies
 from opsctl.engine.transitions import record
 from opsctl.errors import CheckFailed, InvalidField, UsageError
 from opsctl.store.documents import (
@@ -279,9 +280,17 @@ def item_complete(state: ItemState | None, today: dt.date) -> tuple[bool, str]:
 
 
 def gate_report(document: RunDocument, phase: Phase, today: dt.date) -> GateReport:
-    """Evaluate one phase's gate against the run's recorded state."""
+    """Evaluate one phase's gate against the run's recorded state.
+
+    Items that do not apply to the run are not asked for; a phase that does
+    not apply asks for nothing, sign-offs included.
+    """
     report = GateReport(phase)
+    if not phase_applies(document, phase):
+        return report
     for item in phase.gate_items():
+        if not applies(document, phase, item):
+            continue
         state = state_of(document, phase, item)
         complete, why = item_complete(state, today)
         if not complete:
@@ -323,7 +332,8 @@ def advance(
         record(document, actor, at, "advance-refused", phase=phase.id, detail={"missing": missing})
         raise GateRefused(message)
     index = framework.phases.index(phase)
-    following = framework.phases[index + 1] if index + 1 < len(framework.phases) else None
+    later = [p for p in framework.phases[index + 1 :] if phase_applies(document, p)]
+    following = later[0] if later else None
     detail = {"from": phase.id, "to": following.id if following else "completed"}
     record(document, actor, at, "advance", phase=phase.id, detail=detail)
     if following is None:
@@ -343,8 +353,8 @@ def describe_gate(report: GateReport) -> str:
 
 
 def progress(document: RunHeader, framework: Framework, today: dt.date) -> tuple[int, int]:
-    """(complete, total) over every required item of the run."""
-    required = framework.required_keys
+    """(complete, total) over every required item of the run that applies to it."""
+    required = framework.required_keys - not_applicable(document, framework)
     complete = sum(
         1
         for key, state in document.items.items()

@@ -104,6 +104,23 @@ def _link(document: RunDocument, event: Event) -> None:
         document.refs = sorted([*(document.refs or []), ref])
 
 
+def _names(text: str) -> set[str]:
+    return {part.strip() for part in text.split(",") if part.strip()}
+
+
+def _label(document: RunDocument, event: Event) -> None:
+    """Labels added and removed, and the condition paths found when the event was recorded.
+
+    Labels change by difference, so two people labelling one run on two
+    branches both keep their label when the histories merge.
+    """
+    detail = event.detail
+    labels = set(document.labels or ()) | _names(detail.get("added", ""))
+    document.labels = sorted(labels - _names(detail.get("removed", ""))) or None
+    if "facts" in detail:
+        document.facts = sorted(_names(detail["facts"])) or None
+
+
 TRANSITIONS: dict[str, Callable[[RunDocument, Event], None]] = {
     **dict.fromkeys(STATUS_ACTIONS, _set_status),
     "reopen": _reopen,
@@ -113,6 +130,7 @@ TRANSITIONS: dict[str, Callable[[RunDocument, Event], None]] = {
     "void-approval": _void_approval,
     "upgrade": _upgrade,
     "link": _link,
+    "label": _label,
 }
 """What each action does to a run; actions not listed (start, a refused advance,
 a merge) leave the state as it is."""

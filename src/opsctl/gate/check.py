@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from opsctl.definitions.model import Framework, Phase
+from opsctl.engine.applicability import applies, phase_applies, why_not
 from opsctl.engine.runs import item_complete, item_key, phases_through_current, state_of
 from opsctl.errors import UsageError
 from opsctl.store.documents import ItemState, ItemStatus, RunDocument, RunHeader
@@ -29,6 +30,7 @@ class Result(str, Enum):
     FAILED = "failed"
     WAIVED = "waived"
     NOT_REQUIRED = "not-required"
+    """Optional, or not applicable to the run (its message then starts "not applicable")."""
     PENDING = "pending"
     """Open in the current phase, which is in progress and on time: reported, not failed."""
 
@@ -166,8 +168,7 @@ def _phase(document: RunHeader, framework: Framework, phase_id: str) -> Phase:
     return phase
 
 
-def demanded_phases(document: RunHeader, framework: Framework, demand: Demand) -> list[Phase]:
-    """The phases a check looks at (whose automated checks it may run)."""
+def _looked_at(document: RunHeader, framework: Framework, demand: Demand) -> list[Phase]:
     if demand.mode is Mode.PHASES:
         return select_phases(document, framework, demand.phase)
     if demand.mode is Mode.HEALTH:
@@ -175,6 +176,20 @@ def demanded_phases(document: RunHeader, framework: Framework, demand: Demand) -
     last = framework.phases[-1].id if demand.mode is Mode.COMPLETE else demand.phase
     order = [phase.id for phase in framework.phases]
     return list(framework.phases[: order.index(last) + 1])
+
+
+def demanded_phases(document: RunHeader, framework: Framework, demand: Demand) -> list[Phase]:
+    """The phases a check looks at, holding only the items that apply to the run.
+
+    These are the items whose automated checks ``--run-checks`` may run; a
+    check of an item that does not apply never runs.
+    """
+    phases = []
+    for phase in _looked_at(document, framework, demand):
+        items = [item for item in phase.items if applies(document, phase, item)]
+        if items:
+            phases.append(phase.model_copy(update={"items": items}))
+    return phases
 
 
 def validate_demand(document: RunHeader, framework: Framework, demand: Demand) -> None:
@@ -202,7 +217,10 @@ def _item_result(document: RunHeader, phase: Phase, today: dt.date) -> list[Item
         state = state_of(document, phase, item)
         status = state.status.value if state else ItemStatus.OPEN.value
         verdict, message = _item_verdict(state, today)
-        if item.id not in gate_ids:
+        if not applies(document, phase, item):
+            verdict = Result.NOT_REQUIRED
+            message = f"not applicable ({why_not(document, phase, item)})"
+        elif item.id not in gate_ids:
             verdict, message = Result.NOT_REQUIRED, "optional"
         results.append(
             ItemResult(
@@ -235,6 +253,8 @@ def _phase_result(
     for role in phase.gate.approvals:
         approver = approvals.get((phase.id, role), "")
         verdict = Result.PASSED if approver else Result.FAILED
+        if not approver and not phase_applies(document, phase):
+            verdict = Result.NOT_REQUIRED
         checked.approvals.append(ApprovalResult(role, verdict, approver))
     return checked
 

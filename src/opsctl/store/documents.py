@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from opsctl.definitions.model import SLUG_PATTERN
+from opsctl.definitions.conditions import SLUG_PATTERN
 from opsctl.errors import UsageError, digest
 
 RUN_SCHEMA = 2
@@ -138,6 +138,16 @@ class RunHeader(_Doc):
     refs: list[str] | None = Field(
         default=None,
         description="Git refs (tags, branches) this run is for; absent until one is linked.",
+    )
+    labels: list[str] | None = Field(
+        default=None,
+        description="Labels the run carries (opsctl start --label, opsctl label); "
+        "absent until one is set.",
+    )
+    facts: list[str] | None = Field(
+        default=None,
+        description="Paths named by the definition's conditions that matched a file or folder "
+        "when last evaluated (at start, on a label change, on upgrade); absent while none did.",
     )
 
 
