@@ -1,17 +1,32 @@
-"""Markdown helpers: user text must never break a table or inject HTML."""
+"""Text helpers: user text must never break a table, inject HTML or reach a terminal raw."""
 
 from __future__ import annotations
 
 import html
+import re
+
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""C0 controls but tab and newline (ESC, BEL, CR, ...), DEL, and the C1 controls."""
 
 _SPECIAL = str.maketrans(
     {"\\": "\\\\", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]"}
 )
 
 
+def strip_controls(text: object) -> str:
+    """Text with control characters removed; tabs and newlines are kept.
+
+    Titles, notes, reasons and evidence arrive through git from other people;
+    an escape sequence or a bell in one must not reach a terminal, a CI log
+    or a file someone will ``cat``. Every output format runs user text
+    through this; tabs and newlines stay, for each format to escape its own way.
+    """
+    return _CONTROLS.sub("", str(text))
+
+
 def cell(text: object) -> str:
-    """Escape any value for a GFM table cell: pipes, backticks, newlines and HTML."""
-    value = html.escape(str(text), quote=False)
+    """Escape any value for a GFM table cell: controls, pipes, backticks, newlines and HTML."""
+    value = html.escape(strip_controls(text), quote=False)
     value = " ".join(value.split())
     return value.translate(_SPECIAL)
 

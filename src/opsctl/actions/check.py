@@ -19,7 +19,7 @@ from pydantic import PrivateAttr
 from opsctl.actions.automated import Progress, run_automated_checks
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.errors import CheckFailed, DefinitionError, InvalidField, OpsctlError, StoreError
+from opsctl.errors import CheckFailed, DefinitionError, OpsctlError, StoreError
 from opsctl.gate.check import (
     CheckReport,
     Demand,
@@ -31,6 +31,7 @@ from opsctl.gate.check import (
 )
 from opsctl.gate.check import Result as Verdict
 from opsctl.gate.formats import to_github, to_junit, to_markdown
+from opsctl.store import files
 from opsctl.store.documents import RunDocument, RunStatus, normalize_ref
 
 NO_RUNS = "no active runs to check"
@@ -265,12 +266,18 @@ def render_check(outcome: CheckOutcome, report_format: ReportFormat) -> str:
     return renderers[report_format](outcome.report)
 
 
+def check_output(output: Path) -> None:
+    """Refuse an ``--output`` that is neither new nor a regular file, before anything runs."""
+    files.check_output(output)
+
+
 def write_check(outcome: CheckOutcome, report_format: ReportFormat, output: Path) -> None:
-    """Write the rendered outcome to ``output`` (checked writable by the caller)."""
-    try:
-        output.write_text(render_check(outcome, report_format), encoding="utf-8")
-    except OSError as exc:
-        raise InvalidField("output", f"{output}: {exc.strerror or exc}") from None
+    """Write the rendered outcome to ``output`` atomically (its folder checked by the caller).
+
+    Only a new file or a regular one is written: a symbolic link, named pipe,
+    device or socket is refused (``InvalidField("output")``), never followed.
+    """
+    files.write_output(output, render_check(outcome, report_format))
 
 
 def append_summary(outcome: CheckOutcome, summary_file: str) -> str | None:

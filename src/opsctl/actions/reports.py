@@ -11,9 +11,8 @@ from typing import ClassVar
 
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.errors import InvalidField
 from opsctl.review.periods import Period, last_complete, month, quarter
-from opsctl.store.files import atomic_write
+from opsctl.store.files import write_output
 from opsctl.store.reviews import ReportRecord, ReviewStore, record_report
 from opsctl.store.workspace import Workspace
 
@@ -29,14 +28,14 @@ def save_report(
     actor: str,
     at: dt.datetime,
 ) -> None:
-    """Write a report atomically and record its review as held."""
+    """Write a report atomically and record its review as held.
+
+    Only a new file or a regular one is written (:func:`write_output`): a
+    symbolic link, named pipe, device or socket is refused, exit 2, and
+    nothing is written or recorded.
+    """
     workspace.guard_output(output)
-    if output.is_dir():
-        raise InvalidField("output", f"{output}: is a directory")
-    try:
-        atomic_write(output, text)
-    except OSError as exc:
-        raise InvalidField("output", f"{output}: {exc.strerror or exc}") from None
+    write_output(output, text)
     try:
         shown = output.resolve().relative_to(workspace.root).as_posix()
     except ValueError:

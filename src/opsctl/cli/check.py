@@ -32,12 +32,14 @@ class CheckFormat(str, Enum):
 
 
 def _writable(output: Path) -> None:
+    """Refuse an ``--output`` before the check runs: only a new or regular file is written."""
+    from opsctl.actions.check import check_output
+
     found = state.workspace_or_none()
     if found is not None:
         found.guard_output(output)
+    check_output(output)
     folder = output.parent if str(output.parent) else Path()
-    if output.is_dir():
-        raise UsageError(f"--output {output}: is a directory")
     if not folder.is_dir():
         raise UsageError(f"--output {output}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):

@@ -1,6 +1,9 @@
 """Render a CI check report as JUnit XML, GitHub annotations or Markdown.
 
 Its JSON is the ``check`` result of :mod:`opsctl.actions.check`, in the one envelope.
+Every rendering is stripped of control characters (:func:`opsctl.text.strip_controls`)
+as a whole: titles, notes, reasons and evidence come from other people, and an
+escape sequence in one must not reach a CI log, a terminal or a job summary.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from opsctl.gate.check import ApprovalResult, CheckReport, Entry, ItemResult, Result
-from opsctl.text import cell, table
+from opsctl.text import cell, strip_controls, table
 
 STATUS_ICONS = {
     Result.PASSED: "✅ passed",
@@ -37,8 +40,8 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:
-    """Text XML 1.0 can hold: control characters become U+FFFD."""
-    return _XML_INVALID.sub("\ufffd", text)
+    """Text XML 1.0 can hold: control characters removed, U+FFFE and U+FFFF become U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", strip_controls(text))
 
 
 SKIPPED = (Result.WAIVED, Result.NOT_REQUIRED, Result.PENDING)
@@ -134,7 +137,7 @@ def to_junit(report: CheckReport) -> str:
     for name, value in totals.items():
         suites.set(name, str(value))
     ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    return strip_controls(ET.tostring(suites, encoding="unicode", xml_declaration=True)) + "\n"
 
 
 def _annotation_escape(text: str) -> str:
@@ -165,7 +168,7 @@ def to_github(report: CheckReport) -> str:
     lines += [f"::notice::{_annotation_escape(note)}" for note in report.notes]
     short = f"{report.problem_count()} missing" if report.runs and not report.ok else None
     lines.append(f"opsctl check: {short or verdict_line(report)}")
-    return "\n".join(lines) + "\n"
+    return strip_controls("\n".join(lines) + "\n")
 
 
 def verdict_line(report: CheckReport) -> str:
@@ -210,4 +213,4 @@ def to_markdown(report: CheckReport) -> str:
         parts.append(table(["Phase", "Item", "Owner", "Status", "Detail"], rows))
     for note in report.notes:
         parts.append(f"\n> {cell(note)}\n")
-    return "".join(parts)
+    return strip_controls("".join(parts))

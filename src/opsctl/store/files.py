@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from opsctl.errors import StoreError, digest, format_loc
+from opsctl.errors import InvalidField, StoreError, digest, format_loc
 
 Document = dict[str, Any]
 Upgrade = Callable[[Document], Document]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 LOCK_TIMEOUT_SECONDS = 30.0
+STALE_TEMP_SECONDS = 60.0
+"""A temporary file this much older than a write was left by a writer that was killed."""
 
 
 def dumps(document: Any) -> str:
@@ -70,7 +74,77 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+    remove_stale_temps(path)
     _fsync_folder(path.parent)
+
+
+def remove_stale_temps(path: Path, older_than: float = STALE_TEMP_SECONDS) -> None:
+    """Delete the temporary files killed writers of ``path`` left behind.
+
+    Only names :func:`atomic_write` makes for this very file
+    (``.NAME.XXXXXXXX.tmp``), only regular files, and only ones not modified
+    for ``older_than`` seconds: a concurrent writer's live temporary file is
+    never touched. Whatever cannot be removed is left for the next write.
+    """
+    pattern = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.tmp")
+    cutoff = time.time() - older_than
+    try:
+        with os.scandir(path.parent) as entries:
+            stale = [
+                entry.path
+                for entry in entries
+                if pattern.fullmatch(entry.name) and _modified_before(entry, cutoff)
+            ]
+    except OSError:
+        return
+    for name in stale:
+        with suppress(OSError):
+            Path(name).unlink()
+
+
+def _modified_before(entry: os.DirEntry[str], cutoff: float) -> bool:
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output path that is neither new nor a regular file (``InvalidField("output")``).
+
+    Checked with ``os.lstat``, so a symbolic link is refused rather than
+    followed, and a named pipe, device, socket or folder is never replaced.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InvalidField("output", f"{path}: {exc.strerror or exc}") from None
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InvalidField("output", f"{path}: is a directory")
+    kind = "a symbolic link" if stat.S_ISLNK(mode) else _KINDS.get(stat.S_IFMT(mode), "not a file")
+    raise InvalidField(
+        "output", f"{path}: is {kind}; opsctl writes only a new file or over a regular file"
+    )
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a report the user asked for: a new file or over a regular one, atomically.
+
+    The text goes to a temporary file in the same folder, then is renamed
+    into place: a symbolic link, named pipe, device or socket at ``path`` is
+    refused (:func:`check_output`), never followed or replaced. Missing
+    folders are created. Problems are ``InvalidField("output", ...)`` (exit 2).
+    """
+    check_output(path)
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise InvalidField("output", f"{path}: {exc.strerror or exc}") from None
 
 
 def _umask() -> int:
