@@ -1,4 +1,8 @@
-"""Tamper evidence as a use case: verify runs' hash chains and replay their histories."""
+"""Tamper evidence as a use case: verify runs' hash chains and replay their histories.
+
+In a workspace with ``signoffs: signed`` every sign-off's SSH signature is
+checked against the team roster's keys too (:mod:`opsctl.actions.signing`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pydantic import Field
 
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
+from opsctl.actions.signing import signoff_policy
 from opsctl.engine.history import verify
 
 
@@ -32,22 +37,27 @@ class AuditReport(Result):
 
 
 def verify_runs(session: Session, run_id: str | None = None) -> AuditReport:
-    """Verify one run, or every run of the workspace; the first problem of each is reported."""
+    """Verify one run, or every run of the workspace; the first problem of each is reported.
+
+    Sign-offs that are unsigned, forged or re-signed count as problems when
+    the workspace has ``signoffs: signed``.
+    """
     store = session.runs
     runs: list[AuditedRun] = []
     findings: list[str] = []
-    for current in [run_id] if run_id else store.ids():
-        document = store.load(current)
-        finding = verify(document)
-        runs.append(
-            AuditedRun(
-                id=document.id,
-                events=len(document.history),
-                ok=finding is None,
-                event=finding.event if finding else None,
-                message=finding.message if finding else None,
+    with signoff_policy(session) as policy:
+        for current in [run_id] if run_id else store.ids():
+            document = store.load(current)
+            finding = verify(document, policy)
+            runs.append(
+                AuditedRun(
+                    id=document.id,
+                    events=len(document.history),
+                    ok=finding is None,
+                    event=finding.event if finding else None,
+                    message=finding.message if finding else None,
+                )
             )
-        )
-        if finding is not None:
-            findings.append(str(finding))
+            if finding is not None:
+                findings.append(str(finding))
     return AuditReport(ok=not findings, runs=runs, findings=findings)

@@ -84,24 +84,29 @@ class SyncCheck(Result):
 
 
 def _run_problems(session: Session) -> tuple[int, list[str], list[str]]:
-    """How many runs hold, the runs that cannot be read, and those whose history does not hold."""
+    """How many runs hold, the runs that cannot be read, and those whose history does not hold.
+
+    With ``signoffs: signed`` an unsigned, forged or re-signed sign-off is a problem too.
+    """
+    from opsctl.actions.signing import signoff_policy
     from opsctl.engine.history import verify
 
     store = session.runs
     unreadable: list[str] = []
     problems: list[str] = []
     checked = 0
-    for run_id in store.ids():
-        try:
-            document = store.load(run_id)
-            store.framework_of(document)
-        except OpsctlError as exc:
-            unreadable.extend(exc.problems)
-            continue
-        checked += 1
-        finding = verify(document)
-        if finding is not None:
-            problems.append(f"{store.path(run_id)}: {finding}")
+    with signoff_policy(session) as policy:
+        for run_id in store.ids():
+            try:
+                document = store.load(run_id)
+                store.framework_of(document)
+            except OpsctlError as exc:
+                unreadable.extend(exc.problems)
+                continue
+            checked += 1
+            finding = verify(document, policy)
+            if finding is not None:
+                problems.append(f"{store.path(run_id)}: {finding}")
     return checked, unreadable, problems
 
 

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
+from opsctl.actions.signing import signer
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import EvidenceKind
 from opsctl.engine.approvals import approve, holders, revoke, standing
@@ -156,11 +157,17 @@ def approve_phase(
     phase: str | None = None,
     role: str | None = None,
     comment: str | None = None,
+    key: str | None = None,
 ) -> SignedOff:
-    """Sign off a phase's gate in every pending role the actor holds."""
+    """Sign off a phase's gate in every pending role the actor holds.
+
+    With ``signoffs: signed`` each sign-off is signed with the actor's SSH key
+    (``key``, else git's user.signingkey, else ssh-agent); a key that is not
+    theirs in the roster is refused (exit 1) and nothing is recorded.
+    """
     store = session.runs
     people = session.config.people
-    with store.update(run_id) as document:
+    with signer(session, key) as sign, store.update(run_id) as document:
         framework = store.framework_of(document)
         granted = approve(
             document,
@@ -171,6 +178,7 @@ def approve_phase(
             phase_id=phase,
             role=role,
             comment=comment,
+            sign=sign,
         )
         signed_phase = framework.phase(phase or document.phase or "")
         already = standing(document, signed_phase, session.actor) if signed_phase else []
@@ -184,12 +192,17 @@ def approve_phase(
     )
 
 
-def revoke_signoff(session: Session, run_id: str, phase: str, reason: str | None) -> SignedOff:
-    """Withdraw the actor's own sign-offs of a phase; they stay in the history, voided."""
+def revoke_signoff(
+    session: Session, run_id: str, phase: str, reason: str | None, key: str | None = None
+) -> SignedOff:
+    """Withdraw the actor's own sign-offs of a phase; they stay in the history, voided.
+
+    With ``signoffs: signed`` the revocation is signed like a sign-off.
+    """
     store = session.runs
-    with store.update(run_id) as document:
+    with signer(session, key) as sign, store.update(run_id) as document:
         start = len(document.history)
-        revoked = revoke(document, phase, session.actor, reason or "", session.now())
+        revoked = revoke(document, phase, session.actor, reason or "", session.now(), sign)
         voided = _voided_since(document, start, session.config.people)
     return SignedOff(
         run=run_id,

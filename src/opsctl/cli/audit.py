@@ -22,7 +22,9 @@ def verify(
     """Recompute each run's hash chain and replay its history; exit 1 at the first bad event.
 
     Reports an event that was edited, removed or reordered, and stored
-    state that does not follow from the history.
+    state that does not follow from the history. With 'signoffs: signed' in
+    config.yaml, also every sign-off that is unsigned, forged or re-signed
+    (its SSH signature checked against the team roster's keys).
 
     Example: opsctl audit verify rel-2-4
     """

@@ -18,6 +18,12 @@ ItemArg = typer.Argument(
     ..., metavar="ITEM", help="PHASE/ITEM, or the bare item id when unique in the run."
 )
 ReasonOption = typer.Option(None, "--reason", "-r", help="Why (required).")
+KeyOption = typer.Option(
+    None,
+    "--key",
+    help="SSH key to sign with, when config.yaml has 'signoffs: signed' "
+    "(default: git's user.signingkey, else ssh-agent).",
+)
 
 
 def voided_lines(voided: list[VoidedSignoff]) -> list[str]:
@@ -117,14 +123,17 @@ def approve(
     phase: str | None = typer.Option(None, "--phase", "-p", help="Default: the current phase."),
     role: str | None = typer.Option(None, "--role", help="Sign off in this role only."),
     comment: str | None = typer.Option(None, "--comment", "-m", help="Why you approve."),
+    key: str | None = KeyOption,
 ) -> None:
     """Sign off the current phase's gate in the roles you hold (from the team roster).
+
+    In a workspace with 'signoffs: signed' the sign-off is signed with your SSH key.
 
     Example: opsctl approve rel-2-4 --comment "go for release"
     """
     from opsctl.actions.items import approve_phase
 
-    result = approve_phase(state.session(), run_id, phase, role, comment)
+    result = approve_phase(state.session(), run_id, phase, role, comment, key)
     for signature in result.already:
         say(
             f"{run_id}: phase '{result.phase}' already signed off by {signature.by} "
@@ -138,12 +147,15 @@ def revoke(
     run_id: str = RunArg,
     phase: str = typer.Option(..., "--phase", "-p", help="The phase whose sign-off to withdraw."),
     reason: str | None = ReasonOption,
+    key: str | None = KeyOption,
 ) -> None:
     """Withdraw your sign-off of a phase; it stays in the history, voided.
+
+    In a workspace with 'signoffs: signed' the revocation is signed with your SSH key.
 
     Example: opsctl revoke rel-2-4 --phase execution --reason "rollback plan changed"
     """
     from opsctl.actions.items import revoke_signoff
 
-    result = revoke_signoff(state.session(), run_id, phase, reason)
+    result = revoke_signoff(state.session(), run_id, phase, reason, key)
     say(f"{run_id}: sign-off of phase '{phase}' as {', '.join(result.roles)} revoked")

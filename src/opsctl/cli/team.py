@@ -18,17 +18,26 @@ def add(
     email: str = typer.Argument(
         ..., metavar="EMAIL", help="Email (or CI user name) of the person."
     ),
-    roles: list[str] = typer.Option(..., "--role", "-r", help="A role to give; repeatable."),
+    roles: list[str] = typer.Option([], "--role", "-r", help="A role to give; repeatable."),
     name: str | None = typer.Option(None, "--name", help="Display name."),
+    keys: list[str] = typer.Option(
+        [],
+        "--key",
+        metavar="FILE.pub",
+        help="SSH public key that signs their sign-offs; repeatable, appended to their keys.",
+    ),
 ) -> None:
-    """Add a person with roles to .opsctl/config.yaml (or give them more roles).
+    """Add a person with roles (and SSH keys) to .opsctl/config.yaml, or give them more.
 
-    Example: opsctl team add alice@example.com --role product-director --name "Alice"
+    Example: opsctl team add alice@example.com --role product-director --key ~/.ssh/id_ed25519.pub
     """
     from opsctl.actions.team import add_member
 
-    result = add_member(state.session(), email, roles, name)
-    say(f"{result.email}: {', '.join(result.roles)}")
+    result = add_member(state.session(), email, roles, name, keys)
+    say(f"{result.email}: {', '.join(result.roles) or 'no roles'}")
+    for line, fingerprint in zip(result.keys, result.fingerprints, strict=True):
+        comment = line.split(" ", 2)[2] if line.count(" ") >= 2 else ""
+        say(f"  key {fingerprint}" + (f" {comment}" if comment else ""))
 
 
 @app.command("list")
@@ -46,7 +55,13 @@ def list_team(output_format: OutputFormat = FormatOption) -> None:
     if not result.people:
         say("nobody yet; add people with: opsctl team add EMAIL --role ROLE")
         return
+    if not any(p.keys for p in result.people):
+        print_columns(
+            ["EMAIL", "NAME", "ROLES"],
+            [[p.email, p.name or "-", ", ".join(p.roles)] for p in result.people],
+        )
+        return
     print_columns(
-        ["EMAIL", "NAME", "ROLES"],
-        [[p.email, p.name or "-", ", ".join(p.roles)] for p in result.people],
+        ["EMAIL", "NAME", "ROLES", "SSH KEYS"],
+        [[p.email, p.name or "-", ", ".join(p.roles), str(len(p.keys))] for p in result.people],
     )

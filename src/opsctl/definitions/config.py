@@ -8,12 +8,14 @@ false). Errors name the file, line and field.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import io
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from opsctl.definitions.model import BUILTIN_ROLES, RoleName, Slug
 from opsctl.definitions.source import read_text
@@ -23,14 +25,38 @@ if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
 
+SSH_KEY_PATTERN = (
+    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com"
+    r"|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$"
+)
+"""One line of an SSH public key file: type, base64 key, optional comment."""
+
+
+def _ssh_public_key(value: str) -> str:
+    if re.match(SSH_KEY_PATTERN, value) is None:
+        raise ValueError(
+            "not an SSH public key: expected one line 'TYPE BASE64 [COMMENT]' as in a .pub "
+            "file, TYPE being ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256 or another OpenSSH type"
+        )
+    return value
+
+
+SshPublicKey = Annotated[str, AfterValidator(_ssh_public_key)]
+
+
 class Person(BaseModel):
-    """A member of the team and the roles they hold."""
+    """A member of the team, the roles they hold and the SSH keys that sign for them."""
 
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=1)
     name: str = ""
     roles: list[RoleName] = []
+    keys: list[SshPublicKey] = Field(
+        default=[],
+        description="SSH public keys (one line of a .pub file each) that sign this person's "
+        "sign-offs when signoffs is 'signed'; older keys stay listed so old sign-offs verify.",
+    )
 
 
 class Defaults(BaseModel):
@@ -53,6 +79,15 @@ class Config(BaseModel):
     roles: list[Slug] = Field(default=[], description="Roles beyond the built-in ones.")
     people: list[Person] = []
     defaults: Defaults = Defaults()
+    signoffs: Literal["unsigned", "signed"] = Field(
+        default="unsigned",
+        description="'signed': approve and revoke sign each sign-off with the person's SSH key, "
+        "and audit verify and sync-check check every signature against the people's keys.",
+    )
+    signed_since: dt.date | None = Field(
+        default=None,
+        description="With signoffs 'signed': sign-offs recorded before this date may be unsigned.",
+    )
 
     def all_roles(self) -> tuple[str, ...]:
         """The built-in roles followed by the workspace's own."""

@@ -1,15 +1,27 @@
-"""Sign-offs: who may approve a phase's gate, and what an approval records."""
+"""Sign-offs: who may approve a phase's gate, and what an approval records.
+
+In a workspace with ``signoffs: signed`` the use case hands :func:`approve`
+and :func:`revoke` a ``sign`` function (an SSH key, see
+:mod:`opsctl.actions.signing`): each sign-off event is signed over
+:func:`~opsctl.engine.signatures.signoff_payload` before it is recorded,
+so the hash chain covers the signature.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Item, Phase
-from opsctl.engine.runs import gate_report, item_key, require_active, state_of, void_approvals
+from opsctl.engine.runs import gate_report, item_key, require_active, state_of
+from opsctl.engine.signatures import REVOKED_PREFIX, SIGNATURE, signoff_payload
 from opsctl.engine.transitions import record
 from opsctl.errors import CheckFailed, InvalidField, UsageError, digest
-from opsctl.store.documents import Approval, ItemStatus, RunDocument
+from opsctl.store.documents import Approval, Event, ItemStatus, RunDocument
+
+Signer = Callable[[bytes], str]
+"""Signs a sign-off's payload, returning the armored SSH signature."""
 
 
 def phase_digest(document: RunDocument, phase: Phase) -> str:
@@ -71,6 +83,22 @@ def _refuse_incomplete(document: RunDocument, phase: Phase, today: dt.date) -> N
         )
 
 
+def _record_signoff(
+    document: RunDocument,
+    actor: str,
+    at: dt.datetime,
+    action: str,
+    phase: str,
+    detail: dict[str, str],
+    sign: Signer | None,
+) -> None:
+    """Record a sign-off event, signed first when a signer is given."""
+    if sign is not None:
+        unsigned = Event(at=at, actor=actor, action=action, phase=phase, detail=detail)
+        detail = {**detail, SIGNATURE: sign(signoff_payload(document.id, unsigned))}
+    record(document, actor, at, action, phase=phase, detail=detail)
+
+
 def approve(
     document: RunDocument,
     framework: Framework,
@@ -81,11 +109,13 @@ def approve(
     phase_id: str | None = None,
     role: str | None = None,
     comment: str | None = None,
+    sign: Signer | None = None,
 ) -> list[Approval]:
     """Sign off a phase's gate in every pending role the actor holds.
 
     Returns the new sign-offs; none when the actor has already signed this
-    phase and holds no other pending role (a repeat changes nothing).
+    phase and holds no other pending role (a repeat changes nothing). With
+    ``sign``, each sign-off event carries its signature.
     """
     phase = _phase_to_approve(document, framework, phase_id)
     required = phase.gate.approvals
@@ -114,7 +144,7 @@ def approve(
         detail = {"role": granted_role, "digest": digest}
         if comment:
             detail["comment"] = comment
-        record(document, actor, at, "approve", phase=phase.id, detail=detail)
+        _record_signoff(document, actor, at, "approve", phase.id, detail, sign)
     return document.approvals[-len(granted) :]
 
 
@@ -148,14 +178,32 @@ def check_owner(item: Item, actor: str, people: list[Person], enforce_by_default
 
 
 def revoke(
-    document: RunDocument, phase_id: str, actor: str, reason: str, at: dt.datetime
+    document: RunDocument,
+    phase_id: str,
+    actor: str,
+    reason: str,
+    at: dt.datetime,
+    sign: Signer | None = None,
 ) -> list[Approval]:
-    """Withdraw the actor's own sign-offs of a phase; they are voided, never deleted."""
+    """Withdraw the actor's own sign-offs of a phase; they are voided, never deleted.
+
+    Each is voided by a ``void-approval`` event whose reason begins
+    ``revoked by``; with ``sign``, that event carries the actor's signature.
+    """
     require_active(document)
     if not reason.strip():
         raise InvalidField("reason", "revoke needs a reason saying why")
-    why = f"revoked by {actor}: {reason.strip()}"
-    revoked = void_approvals(document, phase_id, actor, at, why, approved_by=actor)
+    why = f"{REVOKED_PREFIX}{actor}: {reason.strip()}"
+    revoked = [
+        approval
+        for approval in document.approvals
+        if approval.phase == phase_id
+        and approval.voided is None
+        and approval.by.lower() == actor.lower()
+    ]
     if not revoked:
         raise UsageError(f"no sign-off of phase '{phase_id}' by {actor} to revoke")
+    for approval in revoked:
+        detail = {"role": approval.role, "approver": approval.by, "reason": why}
+        _record_signoff(document, actor, at, "void-approval", phase_id, detail, sign)
     return revoked

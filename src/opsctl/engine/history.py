@@ -6,16 +6,33 @@ into a fresh state, reporting the first event that was edited, removed or
 reordered, and any stored state that does not follow from the history.
 
 This makes silent edits visible; it is not access control against someone
-determined to rewrite the whole file and every hash after their edit.
+determined to rewrite the whole file and every hash after their edit. In a
+workspace with ``signoffs: signed`` :func:`verify` also checks each
+sign-off's SSH signature (through a :class:`SignoffPolicy` the caller
+builds, since checking runs ssh-keygen), which a rewrite cannot forge.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from opsctl.clock import iso
+from opsctl.engine.signatures import SIGNATURE, is_signoff, signoff_payload
 from opsctl.engine.transitions import replay
 from opsctl.store.documents import Event, RunDocument
+
+SignatureCheck = Callable[[Event, bytes], str | None]
+"""Checks a sign-off's signature over its payload: None when it holds, else what is wrong."""
+
+
+@dataclass(frozen=True)
+class SignoffPolicy:
+    """Every sign-off must be signed (those before ``since`` may be unsigned) and verify."""
+
+    check: SignatureCheck
+    since: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -96,8 +113,33 @@ def _shown(phase: str | None) -> str:
     return f"'{phase}'" if phase is not None else "none (completed)"
 
 
-def verify(document: RunDocument) -> AuditFinding | None:
-    """The first problem with a run's history or state; None when it is intact."""
+def check_signoffs(document: RunDocument, policy: SignoffPolicy) -> AuditFinding | None:
+    """The first sign-off that is unsigned, forged or re-signed; None when all hold."""
+    for number, event in enumerate(document.history, start=1):
+        if not is_signoff(event):
+            continue
+        if SIGNATURE not in event.detail:
+            if policy.since is not None and event.at.date() < policy.since:
+                continue
+            return AuditFinding(
+                document.id,
+                number,
+                f"{_describe(event)} is unsigned: this workspace has 'signoffs: signed' and "
+                f"every {'revocation' if event.action == 'void-approval' else 'sign-off'} "
+                "must carry its author's SSH signature",
+            )
+        problem = policy.check(event, signoff_payload(document.id, event))
+        if problem is not None:
+            return AuditFinding(document.id, number, f"{_describe(event)} {problem}")
+    return None
+
+
+def verify(document: RunDocument, signoffs: SignoffPolicy | None = None) -> AuditFinding | None:
+    """The first problem with a run's history or state; None when it is intact.
+
+    With ``signoffs``, every sign-off's signature is checked too, after the
+    chain and the state.
+    """
     if not document.history or document.history[0].action != "start":
         return AuditFinding(
             document.id, 1 if document.history else None, "history does not begin with 'start'"
@@ -116,4 +158,4 @@ def verify(document: RunDocument) -> AuditFinding | None:
         return AuditFinding(
             document.id, None, f"state does not follow from the history: {difference}"
         )
-    return None
+    return check_signoffs(document, signoffs) if signoffs is not None else None

@@ -1,23 +1,27 @@
-"""The team roster in ``.opsctl/config.yaml``: who holds which roles.
+"""The team roster in ``.opsctl/config.yaml``: who holds which roles and SSH keys.
 
 The file is edited in round-trip mode (see :mod:`opsctl.definitions.config`),
 so the comments and layout people wrote survive ``opsctl team add``; the
 edited file is validated before it is written, so a roster change can never
-leave a configuration that later commands refuse.
+leave a configuration that later commands refuse. A key is appended to a
+person's ``keys`` (older keys stay, so older signed sign-offs keep
+verifying); a key may belong to one person only.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from opsctl.definitions.config import (
     Person,
-    dump_config,
     parse_config_text,
     read_config,
+    round_trip_yaml,
     validate_config,
 )
 from opsctl.definitions.loader import read_text
+from opsctl.engine.signatures import holders_of_key, parse_public_key
 from opsctl.errors import UsageError
 from opsctl.store.files import atomic_write, locked
 from opsctl.store.workspace import Workspace
@@ -55,8 +59,45 @@ def _entry(people: Any, email: str, name: str | None) -> Any:
     return entry
 
 
-def add_person(workspace: Workspace, email: str, roles: list[str], name: str | None) -> Person:
-    """Add a person to the roster, or give an existing one more roles (and a new name)."""
+def _dump(tree: Any) -> str:
+    """The edited tree as text; long lines (SSH keys) are never folded."""
+    handler = round_trip_yaml()
+    handler.width = 1 << 16
+    output = io.StringIO()
+    handler.dump(tree, output)
+    return output.getvalue()
+
+
+def _add_keys(entry: Any, keys: list[str], people: list[Person]) -> None:
+    """Append new keys to a person's entry; a key another person holds is refused."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    email = str(entry["email"])
+    for line in keys:
+        key = parse_public_key(line)
+        others = [e for e in holders_of_key(key.blob, people) if e.lower() != email.lower()]
+        if others:
+            raise UsageError(
+                f"the key {key.fingerprint} is already {others[0]}'s in the roster; "
+                "a key signs for one person only"
+            )
+        if holders_of_key(key.blob, people):
+            continue
+        if entry.get("keys") is None:
+            entry["keys"] = CommentedSeq()
+        entry["keys"].append(key.line)
+        entry.fa.set_block_style()
+        entry["roles"].fa.set_flow_style()
+
+
+def add_person(
+    workspace: Workspace,
+    email: str,
+    roles: list[str],
+    name: str | None,
+    keys: list[str] | None = None,
+) -> Person:
+    """Add a person to the roster, or give an existing one more roles, keys (and a new name)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     path = workspace.config_path
@@ -64,6 +105,7 @@ def add_person(workspace: Workspace, email: str, roles: list[str], name: str | N
     with locked(path):
         tree = parse_config_text(read_text(path), path) if path.exists() else None
         tree = tree if tree is not None else CommentedMap()
+        current = validate_config(tree, path).people
         people = tree.get("people")
         if people is None:
             people = tree["people"] = CommentedSeq()
@@ -71,10 +113,16 @@ def add_person(workspace: Workspace, email: str, roles: list[str], name: str | N
         for role in roles:
             if role not in entry["roles"]:
                 entry["roles"].append(role)
+        _add_keys(entry, keys or [], current)
         people.fa.set_block_style()
-        text = dump_config(tree)
+        text = _dump(tree)
         validate_config(parse_config_text(text, path), path)
         atomic_write(path, text)
     return Person.model_validate(
-        {"email": entry["email"], "name": entry.get("name", ""), "roles": list(entry["roles"])}
+        {
+            "email": entry["email"],
+            "name": entry.get("name", ""),
+            "roles": list(entry["roles"]),
+            "keys": list(entry.get("keys") or []),
+        }
     )

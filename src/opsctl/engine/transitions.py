@@ -67,6 +67,8 @@ def _complete(document: RunDocument, event: Event) -> None:
 
 
 def _approve(document: RunDocument, event: Event) -> None:
+    # A signed sign-off's detail also holds its ``signature``: it proves who
+    # signed (audit verify checks it) and changes nothing in the state.
     detail = event.detail
     document.approvals.append(
         Approval(
@@ -81,6 +83,7 @@ def _approve(document: RunDocument, event: Event) -> None:
 
 
 def _void_approval(document: RunDocument, event: Event) -> None:
+    # A signed revoke's ``signature`` is ignored here, as in _approve.
     wanted = (event.phase, event.detail.get("role"), event.detail.get("approver"))
     for approval in document.approvals:
         if approval.voided is None and (approval.phase, approval.role, approval.by) == wanted:
