@@ -40,6 +40,7 @@ from opsctl.actions.demo import DEV, DIRECTOR, OPS, PM, QA, ROSTER
 from opsctl.definitions.catalog import Catalog, load_catalog
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Metric
+from opsctl.engine.applicability import applies
 from opsctl.engine.approvals import approve, holders
 from opsctl.engine.runs import (
     GateRefused,
@@ -201,6 +202,8 @@ def _finish_phase(
     assert phase is not None
     clock = _hours(day)
     for item in phase.gate_items():
+        if not applies(run, phase, item):
+            continue
         if not item_complete(state_of(run, phase, item), dt.date.fromisoformat(day))[0]:
             _done(run, fw, item_key(phase, item), actor, next(clock))
     for role in phase.gate.approvals:
@@ -257,6 +260,7 @@ def _rel_3_0(run: RunDocument, fw: Framework, people: list[Person], texts: Texts
     with contextlib.suppress(GateRefused):  # recorded as a refused advance
         advance(run, fw, PM, at("2026-10-07", 10))
     _done(run, fw, "planning/success-criteria-defined", PM, at("2026-10-08"))
+    _done(run, fw, "planning/change-classified", OPS, at("2026-10-08", 12))
     advance(run, fw, PM, at("2026-10-09"))
     _done(run, fw, "coordination/scope-frozen", DEV, at("2026-10-12"))
     set_item(
@@ -270,10 +274,17 @@ def _rel_3_0(run: RunDocument, fw: Framework, people: list[Person], texts: Texts
         expires=dt.date(2026, 12, 10),
     )
     _done(run, fw, "coordination/deployment-prepared", OPS, at("2026-10-20"), note=texts.note)
+    _done(run, fw, "coordination/test-report", QA, at("2026-10-21"))
+    _done(run, fw, "coordination/dependency-scan", DEV, at("2026-10-21", 11))
+    _done(run, fw, "coordination/compatibility-tested", QA, at("2026-10-22"))
+    _done(run, fw, "coordination/rollback-plan", OPS, at("2026-10-22", 11))
+    _done(run, fw, "coordination/release-notes", PM, at("2026-10-23"))
     advance(run, fw, PM, at("2026-11-03", 10))
     _done(run, fw, "execution/deployment-coordinated", OPS, at("2026-11-05"))
     _done(run, fw, "execution/monitoring-live", OPS, at("2026-11-05", 14))
     _done(run, fw, "execution/success-tracking-started", PM, at("2026-11-06", 11))
+    _done(run, fw, "execution/error-budget-checked", OPS, at("2026-11-06", 12))
+    _done(run, fw, "execution/oncall-handover", OPS, at("2026-11-06", 13))
     approve(run, fw, people, DIRECTOR, at("2026-11-06", 15), comment=texts.comment)
     set_item(
         run,

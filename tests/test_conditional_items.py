@@ -340,3 +340,66 @@ def test_a_definition_without_conditions_keeps_its_digest() -> None:
     assert definition_digest(minimal) == (
         "sha256:810c6b022ae91f9adb6730abb93a73154ae68fe77d0154ebabc826b371e1eaa7"
     )
+
+
+# --- the built-in release: a data migration asks for the migration items --------------------
+
+MIGRATION_ITEMS = {"coordination/migration-plan", "coordination/backup-restored"}
+
+
+def _evidence(root: Path, item: dict[str, Any]) -> list[str]:
+    kind = item["evidence_kind"]
+    if kind == "link":
+        return ["--evidence", f"https://wiki.example.com/{item['key']}"]
+    if kind == "file":
+        path = root / "evidence" / f"{item['id']}.md"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("evidence\n", encoding="utf-8")
+        return ["--evidence", f"evidence/{item['id']}.md"]
+    return ["--evidence", "recorded"] if kind == "text" else []
+
+
+def _complete_current_phase(run: CliCaller, run_id: str, leave: set[str]) -> None:
+    """Mark done every required item of the current phase that applies, except ``leave``."""
+    phase = next(p for p in _status(run, run_id)["phases"] if p["current"])
+    for item in phase["items"]:
+        if item["applicable"] and item["required"] and item["key"] not in leave:
+            run.ok("done", run_id, item["key"], *_evidence(run.root, item))
+
+
+def _release_through_coordination(run: CliCaller, run_id: str, *labels: str) -> None:
+    run.ok("start", "release-management", "--title", run_id, "--id", run_id, *labels)
+    _complete_current_phase(run, run_id, set())
+    run.ok("advance", run_id)
+    _complete_current_phase(run, run_id, MIGRATION_ITEMS)
+
+
+def test_a_release_without_data_migration_passes_check_without_the_migration_items(
+    run: CliCaller,
+) -> None:
+    _release_through_coordination(run, "plain")
+    code, out, _ = run("check", "plain", "--phase", "all")
+    assert code == 0, out
+
+
+def test_a_release_without_data_migration_does_not_ask_for_them(run: CliCaller) -> None:
+    run.ok("start", "release-management", "--title", "Plain", "--id", "plain")
+    applicable = _applicable(run, "plain")
+    assert [key for key in sorted(MIGRATION_ITEMS) if applicable[key]] == []
+
+
+def test_a_release_with_data_migration_asks_for_the_migration_items(run: CliCaller) -> None:
+    _release_through_coordination(run, "mig", "--label", "data-migration")
+    code, out, _ = run("check", "mig", "--phase", "all", "--format", "json")
+    failed = {
+        item["key"]
+        for phase in json.loads(out)["runs"][0]["phases"]
+        for item in phase["items"]
+        if item["result"] == "failed"
+    }
+    assert (code, failed) == (1, MIGRATION_ITEMS)
+
+
+def test_a_data_migration_release_also_asks_for_verification_at_go_live(run: CliCaller) -> None:
+    run.ok("start", "release-management", "--title", "Mig", "--id", "mig", "-l", "data-migration")
+    assert _applicable(run, "mig")["execution/migration-verified"] is True

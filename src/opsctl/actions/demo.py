@@ -23,7 +23,9 @@ from opsctl.actions.session import Session
 from opsctl.definitions.catalog import Catalog
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
+from opsctl.engine.applicability import applies
 from opsctl.engine.approvals import approve
+from opsctl.engine.labels import relabel
 from opsctl.engine.runs import GateRefused, advance, new_run, resolve_item, set_item
 from opsctl.errors import UsageError
 from opsctl.review.periods import Period, last_complete, trailing_months
@@ -48,6 +50,14 @@ ROSTER = """people:
   - {email: qa@example.com, name: Quinn QA, roles: [qa]}
   - {email: dev@example.com, name: Devi Dev, roles: [development]}
 """
+OWNERS = {
+    "product-director": DIRECTOR,
+    "product-manager": PM,
+    "operations": OPS,
+    "qa": QA,
+    "development": DEV,
+}
+"""Who in the demo roster does the work of each role."""
 # Six months of readings for each KPI: (baseline, monthly readings, oldest first).
 READINGS: dict[str, tuple[float, list[float]]] = {
     "development-efficiency": (21.0, [22.4, 23.9, 25.1, 26.8, 27.9, 29.6]),
@@ -88,8 +98,10 @@ def _run(
     due: dt.date,
     at: dt.datetime,
     steps: Callable[[RunDocument, Framework], None],
+    labels: tuple[str, ...] = (),
 ) -> None:
     document = new_run(framework, run_id, title, due, PM, at)
+    relabel(document, framework, PM, at, add=labels)
     store.create(document, framework)
     with store.update(run_id) as fresh:
         steps(fresh, framework)
@@ -112,10 +124,21 @@ def _done(run: RunDocument, fw: Framework, key: str, actor: str, at: dt.datetime
     set_item(run, fw, key, ItemStatus.DONE, actor, at, evidence=_evidence(fw, key, proof))
 
 
+def _rest_of_phase(run: RunDocument, fw: Framework, phase_id: str, clock: _Clock) -> None:
+    """Complete the phase's other required items that apply to the run, each by its owner."""
+    phase = fw.phase(phase_id)
+    assert phase is not None
+    for item in phase.gate_items():
+        key = f"{phase_id}/{item.id}"
+        if applies(run, phase, item) and key not in run.items:
+            _done(run, fw, key, OWNERS[item.owner], clock.tick(6))
+
+
 def _release(clock: _Clock, people: list[Person]) -> Callable[[RunDocument, Framework], None]:
     def steps(run: RunDocument, fw: Framework) -> None:
         for key in ("stakeholders-aligned", "timeline-published", "success-criteria-defined"):
             _done(run, fw, f"planning/{key}", PM, clock.tick(20))
+        _rest_of_phase(run, fw, "planning", clock)
         advance(run, fw, PM, clock.tick())
         _done(run, fw, "coordination/scope-frozen", DEV, clock.tick(30))
         set_item(
@@ -129,10 +152,12 @@ def _release(clock: _Clock, people: list[Person]) -> Callable[[RunDocument, Fram
             expires=clock.now.date() + dt.timedelta(days=45),
         )
         _done(run, fw, "coordination/deployment-prepared", OPS, clock.tick(20))
+        _rest_of_phase(run, fw, "coordination", clock)
         advance(run, fw, PM, clock.tick())
         _done(run, fw, "execution/deployment-coordinated", OPS, clock.tick(40))
         _done(run, fw, "execution/monitoring-live", OPS, clock.tick(8))
         _done(run, fw, "execution/success-tracking-started", PM, clock.tick(4))
+        _rest_of_phase(run, fw, "execution", clock)
         approve(run, fw, people, DIRECTOR, clock.tick(), comment="Go for release")
         with contextlib.suppress(GateRefused):
             advance(run, fw, PM, clock.tick(2))
@@ -190,6 +215,7 @@ def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
         due,
         clock.tick(),
         _release(clock, people),
+        labels=("customer-facing",),
     )
     _run(
         store,
