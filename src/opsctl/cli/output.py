@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -10,10 +9,11 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from opsctl.text import strip_controls
+
 if TYPE_CHECKING:
     from opsctl.actions.results import Result
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PIPE_WIDTH = 120
 """Tables written to a pipe or file are not squeezed into 80 columns."""
 
@@ -57,7 +57,7 @@ def plain(text: object) -> str:
     Titles, notes and reasons arrive through git from other people; an escape
     sequence in one must not repaint or retitle a teammate's terminal.
     """
-    return _CONTROL.sub("", str(text))
+    return strip_controls(text)
 
 
 def safe(text: object) -> str:
