@@ -300,11 +300,14 @@ def test_done_skip_block_reopen(capsys: pytest.CaptureFixture[str], rel: Path) -
     ok(["reopen", "rel-2-4", "success-criteria-defined"], capsys)
     assert "planning/success-criteria-defined" not in load("rel-2-4")["items"]
     data = json.loads(ok(["status", "rel-2-4", "-f", "json"], capsys))
-    states = {item["key"]: item["status"] for item in data["phases"][0]["items"]}
+    states = {
+        item["key"]: item["status"] for item in data["phases"][0]["items"] if item["applicable"]
+    }
     assert states == {
         "planning/stakeholders-aligned": "done",
         "planning/timeline-published": "skipped",
         "planning/success-criteria-defined": "open",
+        "planning/change-classified": "open",
     }
 
 
@@ -332,6 +335,7 @@ def test_advance_moves_on(capsys: pytest.CaptureFixture[str], rel: Path) -> None
     ok(["done", "rel-2-4", "stakeholders-aligned", "-e", "https://wiki/1"], capsys)
     ok(["done", "rel-2-4", "timeline-published", "-e", "https://wiki/2"], capsys)
     ok(["done", "rel-2-4", "success-criteria-defined", "-e", "adoption 20%"], capsys)
+    ok(["done", "rel-2-4", "change-classified", "-e", "normal change, low risk"], capsys)
     assert "now in phase 'coordination'" in ok(["advance", "rel-2-4"], capsys)
     assert load("rel-2-4")["phase"] == "coordination"
 
@@ -490,10 +494,13 @@ def test_upgrade_after_a_workspace_override_changed(
 
     status = json.loads(ok(["status", "rel-2-4", "-f", "json"], capsys))
     assert status["definition"]["changed"] is False
-    states = {item["key"]: item["status"] for item in status["phases"][0]["items"]}
+    states = {
+        item["key"]: item["status"] for item in status["phases"][0]["items"] if item["applicable"]
+    }
     assert states == {
         "planning/stakeholders-aligned": "done",
         "planning/success-criteria-defined": "open",
+        "planning/change-classified": "open",
         "planning/risks-listed": "open",
     }
     document = load("rel-2-4")
@@ -600,13 +607,16 @@ def test_runs_survives_a_missing_definition(capsys: pytest.CaptureFixture[str], 
 # --- walk -------------------------------------------------------------------------------------
 
 
-WALK_PLANNING = "d\nhttps://wiki/1\n\nd\nhttps://wiki/2\nnote two\nd\nadoption 20%\n\ny\n"
+WALK_PLANNING = (
+    "d\nhttps://wiki/1\n\nd\nhttps://wiki/2\nnote two\nd\nadoption 20%\n\n"
+    "d\nnormal change, low risk\n\ny\n"
+)
 
 
 def test_walk_records_answers_and_offers_advance(cli: CliRunner, rel: Path) -> None:
     result = cli.invoke(app, ["walk", "rel-2-4"], input=WALK_PLANNING)
     assert result.exit_code == 0, result.output
-    assert result.output.count("recorded: done") == 3
+    assert result.output.count("recorded: done") == 4
     assert "advance to the next phase?" in result.output
     assert "end of input" in result.output
     document = load("rel-2-4")
@@ -619,7 +629,7 @@ def test_walk_records_answers_and_offers_advance(cli: CliRunner, rel: Path) -> N
 
 
 def test_walk_skip_block_later_and_bad_answers(cli: CliRunner, rel: Path) -> None:
-    answers = "x\nl\ns\n\nfixed date\n2099-01-01\nb\nno data\n"
+    answers = "x\nl\ns\n\nfixed date\n2099-01-01\nb\nno data\nl\n"
     result = cli.invoke(app, ["walk", "rel-2-4"], input=answers)
     assert result.exit_code == 0, result.output
     assert "please answer d, s, b, l or q" in result.output
@@ -686,7 +696,7 @@ def test_walk_subprocess_with_piped_input(rel: Path) -> None:
     assert "Traceback" not in result.stderr
     document = load("rel-2-4")
     assert document["phase"] == "coordination"
-    assert len(document["items"]) == 3
+    assert len(document["items"]) == 4
 
 
 def test_walk_subprocess_with_empty_input(rel: Path) -> None:

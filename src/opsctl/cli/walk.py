@@ -109,6 +109,7 @@ def walk(
 
 
 def _walk_phases(run_id: str, prompter: Prompter) -> None:
+    from opsctl.engine.applicability import applies
     from opsctl.engine.runs import current_phase, item_complete, state_of
 
     store = state.store()
@@ -130,7 +131,8 @@ def _walk_phases(run_id: str, prompter: Prompter) -> None:
         pending = [
             item
             for item in phase.items
-            if not item_complete(state_of(document, phase, item), today)[0]
+            if applies(document, phase, item)
+            and not item_complete(state_of(document, phase, item), today)[0]
         ]
         for position, item in enumerate(pending, start=1):
             if not _walk_item(run_id, phase, item, f"[{position}/{len(pending)}]", prompter):

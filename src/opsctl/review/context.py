@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from opsctl.definitions.model import Framework, Metric
+from opsctl.engine.applicability import applies
 from opsctl.engine.runs import item_complete, item_key, progress, state_of
 from opsctl.engine.transitions import replay
 from opsctl.review.insights import Recommendation, Stall, most_waived, recommendations, stalls
@@ -171,7 +172,8 @@ def _attention(
             blocked.append(
                 ItemLine(document.id, key, item.title, item.owner, state.reason or "", state.by)
             )
-        if late and item.required and not item_complete(state, period.end)[0]:
+        due = late and item.required and applies(document, phase, item)
+        if due and not item_complete(state, period.end)[0]:
             detail = f"due {_day(document.due)}"
             overdue.append(ItemLine(document.id, key, item.title, item.owner, detail))
     return overdue, blocked
