@@ -24,7 +24,8 @@ The story, all UTC:
 KPIs: baselines for 2026-01, monthly readings 2026-02 to 2026-12. At the end
 of November development-efficiency and defect-escape-rate (lower is better)
 are on track, quality-assurance is at risk, delivery-success is off track and
-operational-efficiency has a zero baseline (no data). delivery-success 2026-11
+operational-efficiency has a zero baseline (no percent change, but off track
+against halving the manual share). delivery-success 2026-11
 is recorded twice (62 replaced by 63). quality-assurance has no 2026-08 reading.
 """
 

@@ -56,7 +56,7 @@ def test_the_shipped_schema_is_the_one_opsctl_prints() -> None:
 
 
 def test_business_kpi_targets_match_the_seed(builtins: list[Framework]) -> None:
-    targets = {m.id: m.target_improvement_pct for fw in builtins for m in fw.metrics}
+    targets = {m.id: m.goal.value for fw in builtins for m in fw.metrics if m.goal}
     assert targets["development-efficiency"] == 45
     assert targets["quality-assurance"] == 40
     assert targets["delivery-success"] == 35

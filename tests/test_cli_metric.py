@@ -13,12 +13,13 @@ import pytest
 from helpers import ok, run_main
 
 KPIS = {
-    "defect-escape-rate": 40,
-    "delivery-success": 35,
-    "development-efficiency": 45,
-    "operational-efficiency": 50,
-    "quality-assurance": 40,
+    "defect-escape-rate": "40% fewer failures",
+    "delivery-success": "35% fewer failures",
+    "development-efficiency": "+45%",
+    "operational-efficiency": "50% fewer failures",
+    "quality-assurance": "40% fewer failures",
 }
+DORA = ["change-failure-rate", "deployment-frequency", "lead-time-for-changes", "time-to-restore"]
 NOW = "2026-12-05T10:00:00Z"
 
 
@@ -38,13 +39,18 @@ def test_list_text_shows_every_kpi_without_readings(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = ok(["metric", "list"], capsys)
-    lines = out.splitlines()
-    assert lines[0].split() == ["KPI", "BASELINE", "LATEST", "CHANGE", "TARGET", "STATUS"]
-    rows = {line.split()[0]: line for line in lines[1:]}
-    assert set(KPIS) <= set(rows)
+    kpis, measures, values = (block.splitlines() for block in out.split("\n\n"))
+    assert kpis[0].split() == ["KPI", "BASELINE", "LATEST", "CHANGE", "TARGET", "STATUS"]
+    rows = {line.split()[0]: line for line in kpis[1:]}
+    assert set(rows) == set(KPIS)
     for kpi, target in KPIS.items():
-        assert f"+{target}%" in rows[kpi]
+        assert target in rows[kpi]
         assert rows[kpi].endswith("no data")
+    assert measures[0].split() == ["MEASURE", "LATEST", "UNIT", "BAND", "SOURCE"]
+    assert [line.split()[0] for line in measures[1:]] == DORA
+    assert all(line.endswith("git") for line in measures[1:])
+    assert values[0].split() == ["VALUE", "EXPECTED", "REALISED", "UNIT"]
+    assert values[1].split() == ["annual-operations-value", "1,100,000", "-", "USD", "per", "year"]
     assert "nan" not in out.lower()
 
 
@@ -52,12 +58,19 @@ def test_list_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ok(["metric", "baseline", "development-efficiency", "20", "--period", "2026-01"], capsys)
     ok(["metric", "record", "development-efficiency", "29", "--period", "2026-11"], capsys)
     document = json.loads(ok(["metric", "list", "--format", "json"], capsys))
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["kind"] == "metrics"
     by_id = {entry["id"]: entry for entry in document["metrics"]}
-    assert set(KPIS) <= set(by_id)
+    assert set(KPIS) == set(by_id)
     for kpi, target in KPIS.items():
-        assert by_id[kpi]["target_improvement_pct"] == target
+        assert by_id[kpi]["target_label"] == target
+        assert by_id[kpi]["category"] == "kpi"
+        assert by_id[kpi]["assumption"]
+    assert by_id["quality-assurance"]["target"] == {"kind": "failure-reduction", "value": 40.0}
+    assert by_id["quality-assurance"]["bounds"] == {"min": 0.0, "max": 100.0}
+    assert [entry["id"] for entry in document["measures"]] == DORA
+    assert {entry["source"] for entry in document["measures"]} == {"git"}
+    assert [entry["id"] for entry in document["values"]] == ["annual-operations-value"]
     efficiency = by_id["development-efficiency"]
     assert efficiency["framework"] == "operations-program"
     assert efficiency["direction"] == "higher"
@@ -65,6 +78,10 @@ def test_list_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert efficiency["latest"]["period"] == "2026-11"
     assert efficiency["improvement_pct"] == pytest.approx(45)
     assert efficiency["status"] == "on track"
+    assert efficiency["goal"] == pytest.approx(29)
+    assert efficiency["due"] == "2027-01"
+    assert efficiency["deadline"] == "due 4 quarters after the baseline (assumed)"
+    assert efficiency["latest"]["provenance"] is None  # typed in: manual
     assert by_id["defect-escape-rate"]["direction"] == "lower"
     assert by_id["quality-assurance"]["status"] == "no data"
     assert by_id["quality-assurance"]["improvement_pct"] is None
@@ -203,18 +220,85 @@ def test_show_without_readings(workspace: Path, capsys: pytest.CaptureFixture[st
     assert "█" not in out
 
 
+def test_show_prints_the_assumption_deadline_and_sources(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok(["metric", "baseline", "quality-assurance", "80", "--period", "2026-01"], capsys)
+    ok(["metric", "record", "quality-assurance", "86", "--period", "2026-07"], capsys)
+    out = " ".join(ok(["metric", "show", "quality-assurance"], capsys).split())
+    assert "assumption: The seed's 40% improvement in quality assurance is read as 40% fewer" in out
+    assert "target 40% fewer failures, due 4 quarters after the baseline (assumed)" in out
+    assert "75% of the way to 88" in out  # 20% failing -> 12%; 6 of 8 points gained
+    assert out.count("manual, by pm@example.com") == 2  # the baseline and the reading
+
+
+WORKSPACE_KPI = """\
+id: team-kpis
+title: Team KPIs
+area: Testing
+summary: A KPI whose relative target cannot be met from a high baseline.
+phases:
+  - id: only
+    title: Only
+    items:
+      - {id: one, title: One, help: Do it., owner: qa}
+metrics:
+  - id: pass-rate
+    title: Pass rate
+    unit: "%"
+    direction: higher
+    bounds: {min: 0, max: 100}
+    target: {kind: relative, value: 40}
+"""
+
+
+def test_an_unreachable_target_warns_at_baseline_and_in_validate(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace / ".opsctl" / "frameworks").mkdir(exist_ok=True)
+    (workspace / ".opsctl" / "frameworks" / "team.yaml").write_text(WORKSPACE_KPI)
+    code, out, err = run_main(["validate"], capsys)
+    assert (code, out) == (0, "ok: 14 frameworks valid\n")
+    assert err == (
+        "opsctl: warning: pass-rate: the target +40% cannot be met from a baseline above 71.43 "
+        "within the bounds; a failure-reduction or absolute target can "
+        "(see docs/reports.md#targets)\n"
+    )
+    code, out, err = run_main(["metric", "baseline", "pass-rate", "80", "-p", "2026-01"], capsys)
+    assert code == 0
+    assert out == "pass-rate: baseline 80 % for 2026-01\n"
+    assert "asks for 112, above the maximum 100: it cannot be met" in err
+    code, _, err = run_main(["validate"], capsys)
+    assert code == 0
+    assert "from the baseline 80 asks for 112" in err
+    _, out, err = run_main(["metric", "show", "pass-rate"], capsys)
+    assert "cannot be met" in err
+    _, out, err = run_main(["metric", "baseline", "pass-rate", "70", "-p", "2026-01"], capsys)
+    assert err == ""
+
+
+def test_the_seed_kpis_validate_without_warnings(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for kpi, baseline in [("quality-assurance", 80), ("delivery-success", 90)]:
+        ok(["metric", "baseline", kpi, str(baseline), "--period", "2026-01"], capsys)
+    code, out, err = run_main(["validate"], capsys)
+    assert (code, out, err) == (0, "ok: 13 frameworks valid\n", "")
+
+
 def test_show_json_has_readings(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ok(["metric", "baseline", "defect-escape-rate", "20", "--period", "2026-01"], capsys)
     ok(["metric", "record", "defect-escape-rate", "14", "--period", "2026-11"], capsys)
     ok(["metric", "record", "defect-escape-rate", "16", "--period", "2026-10"], capsys)
     document = json.loads(ok(["metric", "show", "defect-escape-rate", "-f", "json"], capsys))
-    assert (document["kind"], document["version"]) == ("metric", 1)
+    assert (document["kind"], document["version"]) == ("metric", 2)
     assert document["id"] == "defect-escape-rate"
     assert [(r["period"], r["value"]) for r in document["readings"]] == [
         ("2026-10", 16),
         ("2026-11", 14),
     ]
     assert document["improvement_pct"] == pytest.approx(30)  # lower is better: a fall
+    assert document["goal"] == pytest.approx(12)  # 40% fewer escaped defects than 20
     assert document["baseline"]["period"] == "2026-01"
 
 

@@ -7,9 +7,10 @@ import math
 
 import pytest
 
+from opsctl.definitions.metric import DEFAULT_DEADLINE_QUARTERS
 from opsctl.definitions.model import Direction, Metric
 from opsctl.errors import UsageError
-from opsctl.review.kpi import TARGET_HORIZON_MONTHS, KpiStatus, improvement, judge
+from opsctl.review.kpi import KpiStatus, improvement, judge
 from opsctl.review.periods import (
     containing,
     last_complete,
@@ -160,11 +161,17 @@ def test_judge_reports_numbers_and_uses_the_latest_period() -> None:
     assert view.progress_pct == pytest.approx(50)
     assert view.expected_pct == pytest.approx(50)
     assert view.framework == "fw"
-    assert view.message == "+20.0% vs baseline, 50% of the +40% target (50% expected by 2026-07)"
+    assert view.goal == pytest.approx(140)
+    assert view.due == "2027-01"
+    assert view.message == (
+        "+20.0% vs baseline, 50% of the way to 140 (+40% target, due 2027-01; "
+        "50% expected by 2026-07)"
+    )
 
 
-def test_expected_progress_is_months_over_the_horizon() -> None:
-    assert TARGET_HORIZON_MONTHS == 12
+def test_expected_progress_is_months_over_the_default_deadline() -> None:
+    assert DEFAULT_DEADLINE_QUARTERS == 4
+    assert metric().deadline_months == 12
     view = judge(metric(), "fw", record(100, ("2026-04", 100)))
     assert view.expected_pct == pytest.approx(25)
     capped = judge(metric(), "fw", record(100, ("2029-01", 100)))

@@ -82,18 +82,39 @@ class Validated(Result):
 
     count: int
     files: bool
+    warnings: list[str] = Field(default_factory=list)
+
+
+def target_warnings(session: Session, frameworks: list[Framework]) -> list[str]:
+    """KPI targets that cannot be met from some baselines, or from the workspace's baseline."""
+    from opsctl.review.kpi import definition_warning, unreachable
+
+    stored = session.metrics.load().metrics if session.found_workspace else {}
+    warnings: list[str] = []
+    for metric in (metric for framework in frameworks for metric in framework.metrics):
+        record = stored.get(metric.id)
+        found = [definition_warning(metric)]
+        found += [unreachable(metric, record.baseline.value)] if record and record.baseline else []
+        warnings += [warning for warning in found if warning]
+    return warnings
 
 
 def validate_definitions(session: Session, files: list[Path] | None = None) -> Validated:
-    """Check framework files (default: every known one); a DefinitionError lists every problem."""
+    """Check framework files (default: every known one); a DefinitionError lists every problem.
+
+    Targets that cannot be met within a KPI's bounds are warnings, not errors.
+    """
     from opsctl.definitions.catalog import load_files
 
     if not files:
-        return Validated(count=len(session.catalog.entries), files=False)
+        frameworks = session.catalog.frameworks()
+        warnings = target_warnings(session, frameworks)
+        return Validated(count=len(frameworks), files=False, warnings=warnings)
     loaded, diagnostics = load_files(files, session.roles)
     if diagnostics:
         raise DefinitionError(diagnostics)
-    return Validated(count=len(loaded), files=True)
+    warnings = target_warnings(session, [framework for _, framework in loaded])
+    return Validated(count=len(loaded), files=True, warnings=warnings)
 
 
 def framework_schema() -> dict[str, Any]:

@@ -113,7 +113,7 @@ def print_framework(framework: Framework) -> None:
         for metric in framework.metrics:
             kpis.add(
                 f"{safe(metric.title)} ({metric.id}): {metric.direction.value} is better, "
-                f"target +{metric.target_improvement_pct:g}% ({safe(metric.unit)})"
+                f"target {safe(metric.target_label())} ({safe(metric.unit)})"
             )
     if framework.review:
         tree.add("reviews: " + ", ".join(safe(review.title) for review in framework.review))

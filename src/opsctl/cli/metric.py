@@ -1,16 +1,29 @@
-"""``opsctl metric``: record KPI readings and see them against their targets."""
+"""``opsctl metric``: record or collect KPI readings and see them against their targets."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit, print_columns, safe, say
+from opsctl.cli.output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    plain,
+    print_columns,
+    safe,
+    say,
+)
 
 if TYPE_CHECKING:
-    from opsctl.actions.metrics import MetricDetail, MetricList
+    from opsctl.actions.metrics import CollectedReadings, KpiSummary, MetricDetail, MetricList
+
+T = TypeVar("T")
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -22,31 +35,56 @@ PeriodOption = typer.Option(None, "--period", "-p", help="Month, YYYY-MM (defaul
 
 
 def _fmt(value: float | None, suffix: str = "") -> str:
-    return "-" if value is None else f"{value:g}{suffix}"
+    from opsctl.definitions.metric import number_text
+
+    return "-" if value is None else f"{number_text(value)}{suffix}"
+
+
+def _latest(kpi: KpiSummary) -> str:
+    return _fmt(kpi.latest.value if kpi.latest else None) + (
+        f" ({kpi.latest.period})" if kpi.latest else ""
+    )
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (the command still succeeds)."""
+    if message:
+        err_console().print(f"opsctl: warning: {plain(message)}", markup=False)
 
 
 def print_metrics(result: MetricList) -> None:
-    """One line per KPI: baseline, latest reading, change, target, status."""
+    """KPIs (baseline, latest, change, target, status), then measures, then value metrics."""
     print_columns(
         ["KPI", "BASELINE", "LATEST", "CHANGE", "TARGET", "STATUS"],
         [
             [
                 kpi.id,
                 _fmt(kpi.baseline.value if kpi.baseline else None),
-                _fmt(kpi.latest.value if kpi.latest else None)
-                + (f" ({kpi.latest.period})" if kpi.latest else ""),
+                _latest(kpi),
                 "-" if kpi.improvement_pct is None else f"{kpi.improvement_pct:+.1f}%",
-                f"+{kpi.target_improvement_pct:g}%",
+                kpi.target_label,
                 kpi.status,
             ]
             for kpi in result.metrics
         ],
     )
+    if result.measures:
+        say("")
+        print_columns(
+            ["MEASURE", "LATEST", "UNIT", "BAND", "SOURCE"],
+            [[m.id, _latest(m), m.unit, m.band or "-", m.source] for m in result.measures],
+        )
+    if result.values:
+        say("")
+        print_columns(
+            ["VALUE", "EXPECTED", "REALISED", "UNIT"],
+            [[v.id, v.target_label, _latest(v), v.unit] for v in result.values],
+        )
 
 
 @app.command("list")
 def list_metrics(output_format: OutputFormat = FormatOption) -> None:
-    """Every KPI: baseline, latest reading, change, target and whether it is on track.
+    """Every KPI against its target, then the measures (DORA bands) and the programme's value.
 
     Example: opsctl metric list --format json
     """
@@ -68,6 +106,7 @@ def _record(
     what = "baseline" if result.baseline else "reading"
     replaced = f" (replaces {result.replaced:g})" if result.replaced is not None else ""
     say(f"{result.metric}: {what} {result.value:g} {result.unit} for {result.period}{replaced}")
+    warn(result.warning)
 
 
 @app.command("record")
@@ -95,35 +134,55 @@ def baseline(
 ) -> None:
     """Set the baseline a KPI's improvement is measured against.
 
+    Warns when the target cannot be reached from this baseline within the
+    KPI's bounds.
+
     Example: opsctl metric baseline development-efficiency 21.0 --period 2026-01
     """
     _record(metric_id, value, period, note, baseline=True)
 
 
+def _bar(value: float, top: float, char: str) -> str:
+    return char * max(1, round(abs(value) / top * 40))
+
+
 def print_metric(result: MetricDetail) -> None:
-    """Title, status message, and a bar per reading (the baseline first, shaded)."""
+    """Title, status, assumption, and a bar per reading with where it came from."""
+    from opsctl.review.kpi import provenance_text
+
     out = console()
-    out.print(f"[bold]{result.title}[/] ({result.id}, {result.unit}; {result.direction} is better)")
-    out.print(result.message)
+    unit = safe(result.unit)
+    out.print(f"[bold]{safe(result.title)}[/] ({result.id}, {unit}; {result.direction} is better)")
+    out.print(safe(result.message), highlight=False)
+    if result.band:
+        out.print(f"DORA band: {result.band} (latest reading)")
+    if result.deadline:
+        out.print(f"target {safe(result.target_label)}, {safe(result.deadline)}", highlight=False)
+    if result.assumption:
+        out.print(f"[dim]assumption:[/] {safe(result.assumption)}", highlight=False)
     if not result.readings:
         return
     values = [reading.value for reading in result.readings]
     if result.baseline:
         values.append(result.baseline.value)
     top = max(abs(value) for value in values) or 1.0
-    width = 40
     if result.baseline:
-        bar = "░" * max(1, round(abs(result.baseline.value) / top * width))
-        out.print(f"{'baseline':>8} {bar} {result.baseline.value:g} ({result.baseline.period})")
+        bar = _bar(result.baseline.value, top, "░")
+        base = result.baseline
+        where = f"  [dim]{safe(provenance_text(base))}[/]"
+        out.print(f"{'baseline':>8} {bar} {base.value:g} ({base.period}){where}", highlight=False)
     for reading in result.readings:
-        bar = "█" * max(1, round(abs(reading.value) / top * width))
+        bar = _bar(reading.value, top, "█")
         note = f"  [dim]{safe(reading.note)}[/]" if reading.note else ""
-        out.print(f"{reading.period:>8} [cyan]{bar}[/] {reading.value:g}{note}", highlight=False)
+        where = f"  [dim]{safe(provenance_text(reading))}[/]"
+        out.print(
+            f"{reading.period:>8} [cyan]{bar}[/] {reading.value:g}{note}{where}", highlight=False
+        )
 
 
 @app.command("show")
 def show(metric_id: str = MetricArg, output_format: OutputFormat = FormatOption) -> None:
-    """Readings of one KPI over time, with a small chart.
+    """Readings of one KPI over time, with a small chart, the assumption and each source.
 
     Example: opsctl metric show development-efficiency
     """
@@ -134,3 +193,66 @@ def show(metric_id: str = MetricArg, output_format: OutputFormat = FormatOption)
         emit(result)
         return
     print_metric(result)
+    warn(result.warning)
+
+
+def _progress(metrics: list[T]) -> Iterable[T]:
+    """A progress bar on stderr while collecting two or more, silent off a terminal."""
+    out = err_console()
+    if not out.is_terminal or len(metrics) < 2:
+        return metrics
+    from rich.progress import track
+
+    return track(metrics, description="collecting", console=out, transient=True)
+
+
+def print_collected(result: CollectedReadings) -> None:
+    """One line per metric: the value, what it was computed from, and what was done."""
+    for line in result.readings:
+        if line.value is None:
+            say(f"{line.metric}: skipped, {line.detail}")
+            continue
+        band = f", DORA {line.band}" if line.band else ""
+        replaced = f", replaces {line.replaced:g}" if line.replaced is not None else ""
+        what = "baseline " if result.baseline else ""
+        say(
+            f"{line.metric}: {what}{line.value:g} {line.unit} for {line.period} "
+            f"({line.detail}{band}) {line.outcome}{replaced}"
+        )
+
+
+@app.command("collect")
+def collect(
+    metric_ids: list[str] = typer.Argument(
+        None, metavar="[METRIC]...", help="KPIs to collect (default: every one with a source)."
+    ),
+    period: str | None = PeriodOption,
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Compute, record nothing."),
+    as_baseline: bool = typer.Option(False, "--baseline", help="Record them as baselines."),
+    run_commands: bool = typer.Option(
+        False, "--run-commands", help="Also run command sources (they run nothing otherwise)."
+    ),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """Compute readings from their sources (git, runs, JUnit files, commands) and record them.
+
+    Each reading keeps its provenance. Collecting again over the same inputs
+    changes nothing; bad inputs record nothing (exit 2).
+
+    Example: opsctl metric collect --period 2026-11
+    """
+    from opsctl.actions.metrics import collect_metrics
+
+    result = collect_metrics(
+        state.session(),
+        metric_ids or [],
+        period,
+        dry_run=dry_run,
+        baseline=as_baseline,
+        run_commands=run_commands,
+        progress=_progress,
+    )
+    if output_format is OutputFormat.JSON:
+        emit(result)
+        return
+    print_collected(result)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import say
+from opsctl.cli.output import err_console, plain, say
 
 
 def validate(
@@ -17,7 +17,9 @@ def validate(
     """Check framework files and report every error with file, line and field.
 
     Without files, checks the built-in frameworks and the workspace's own.
-    Exit 0 when all are valid, 2 with every error listed otherwise.
+    Exit 0 when all are valid, 2 with every error listed otherwise. A KPI
+    target that cannot be met within the KPI's bounds (from some baselines,
+    or from the workspace's recorded baseline) is a warning on stderr.
 
     Example: opsctl validate .opsctl/frameworks/onboarding.yaml
     """
@@ -26,8 +28,10 @@ def validate(
     result = validate_definitions(state.session(), files)
     if not result.files:
         say(f"ok: {result.count} frameworks valid")
-        return
-    say(f"ok: {result.count} file{'s' if result.count != 1 else ''} valid")
+    else:
+        say(f"ok: {result.count} file{'s' if result.count != 1 else ''} valid")
+    for warning in result.warnings:
+        err_console().print(f"opsctl: warning: {plain(warning)}", markup=False)
 
 
 def schema() -> None:

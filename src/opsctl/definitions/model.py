@@ -16,6 +16,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsctl.definitions.conditions import SLUG_PATTERN, Label, When, digest_form, when_errors
+from opsctl.definitions.metric import Direction as Direction  # re-exported
+from opsctl.definitions.metric import Metric as Metric  # re-exported
+from opsctl.definitions.metric import metric_errors
 from opsctl.errors import digest
 
 BUILTIN_ROLES: tuple[str, ...] = (
@@ -60,13 +63,6 @@ class EvidenceKind(str, Enum):
     LINK = "link"
     FILE = "file"
     TEXT = "text"
-
-
-class Direction(str, Enum):
-    """Which way a KPI improves."""
-
-    HIGHER = "higher"
-    LOWER = "lower"
 
 
 class Cadence(str, Enum):
@@ -166,20 +162,6 @@ class Phase(_Strict):
             return [item for item in self.items if item.required]
         wanted = set(self.gate.items)
         return [item for item in self.items if item.id in wanted]
-
-
-class Metric(_Strict):
-    """A KPI the framework is expected to move, with its improvement target."""
-
-    id: Slug
-    title: Text
-    unit: Text
-    direction: Direction
-    target_improvement_pct: Annotated[float, Field(gt=0, le=1000)] = Field(
-        description="Improvement over the baseline that counts as success, in percent."
-    )
-    help: str = ""
-    satisfies: ClauseList = []
 
 
 class Review(_Strict):
@@ -339,15 +321,7 @@ def reference_errors(
             "metric",
         )
     )
-    for m_index, metric in enumerate(framework.metrics):
-        if metric.direction is Direction.LOWER and metric.target_improvement_pct >= 100:
-            errors.append(
-                (
-                    ("metrics", m_index, "target_improvement_pct"),
-                    "a lower-is-better metric cannot improve by 100% or more "
-                    f"(got {metric.target_improvement_pct:g})",
-                )
-            )
+    errors.extend(metric_errors(framework.metrics))
     errors.extend(_condition_errors(framework))
     cadences = [review.cadence.value for review in framework.review]
     errors.extend(

@@ -15,15 +15,14 @@ from opsctl.engine.applicability import applies
 from opsctl.engine.runs import item_complete, item_key, progress, state_of
 from opsctl.engine.transitions import replay
 from opsctl.review.insights import Recommendation, Stall, most_waived, recommendations, stalls
-from opsctl.review.kpi import KpiStatus, improvement, judge
-from opsctl.review.periods import Period, trailing_months
+from opsctl.review.kpi import KpiLine, KpiStatus, kpi_line
+from opsctl.review.periods import Period
 from opsctl.store.documents import ItemStatus, RunDocument, RunStatus
-from opsctl.store.metrics import MetricRecord, MetricsDocument
+from opsctl.store.metrics import MetricsDocument
 
 PROGRAM_CHECKLIST = ("operations-success", "success-validation")
 """The framework and phase that hold the program's success checklist."""
 EXPIRING_WITHIN_DAYS = 30
-TREND_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -72,29 +71,6 @@ class GateLine:
 
 
 @dataclass(frozen=True)
-class KpiLine:
-    """A KPI against its target as of the period's end, with its trend."""
-
-    id: str
-    title: str
-    unit: str
-    direction: str
-    framework: str
-    target: float
-    baseline: float | None
-    baseline_period: str
-    latest: float | None
-    latest_period: str
-    improvement: float | None
-    progress: float | None
-    status: str
-    message: str
-    trend: list[tuple[str, float | None]]
-    previous: float | None
-    change_vs_previous: float | None
-
-
-@dataclass(frozen=True)
 class FrameworkProgress:
     """Required items complete across the runs of one framework."""
 
@@ -124,6 +100,8 @@ class ReportContext:
     waivers_granted: list[ItemLine] = field(default_factory=list)
     waivers_expiring: list[ItemLine] = field(default_factory=list)
     kpis: list[KpiLine] = field(default_factory=list)
+    measures: list[KpiLine] = field(default_factory=list)
+    values: list[KpiLine] = field(default_factory=list)
     checklist: list[ItemLine] = field(default_factory=list)
     checklist_run: str = ""
     stalls: list[Stall] = field(default_factory=list)
@@ -240,52 +218,6 @@ def _waivers(
     return granted, expiring
 
 
-def _readings_until(record: MetricRecord | None, last_month: str) -> MetricRecord | None:
-    if record is None:
-        return None
-    readings = {p: r for p, r in record.readings.items() if p <= last_month}
-    return MetricRecord(baseline=record.baseline, readings=readings)
-
-
-def kpi_line(
-    metric: Metric, framework: str, record: MetricRecord | None, period: Period
-) -> KpiLine:
-    """A KPI judged at the end of the period, with its trend and change vs the previous period."""
-    months = period.months()
-    now = _readings_until(record, months[-1])
-    before = _readings_until(record, period.previous().months()[-1])
-    view = judge(metric, framework, now)
-    trend_months = months if len(months) > 1 else trailing_months(period, TREND_MONTHS)
-    trend = [
-        (m, now.readings[m].value if now and m in now.readings else None) for m in trend_months
-    ]
-    previous = before.latest() if before else None
-    change = (
-        improvement(metric.direction, previous.value, view.latest.value)
-        if previous is not None and view.latest is not None
-        else None
-    )
-    return KpiLine(
-        id=metric.id,
-        title=metric.title,
-        unit=metric.unit,
-        direction=metric.direction.value,
-        framework=framework,
-        target=metric.target_improvement_pct,
-        baseline=view.baseline.value if view.baseline else None,
-        baseline_period=view.baseline.period if view.baseline else "",
-        latest=view.latest.value if view.latest else None,
-        latest_period=view.latest.period if view.latest else "",
-        improvement=view.improvement_pct,
-        progress=view.progress_pct,
-        status=view.status.value,
-        message=view.message,
-        trend=trend,
-        previous=previous.value if previous else None,
-        change_vs_previous=change,
-    )
-
-
 def _checklist(
     runs: list[tuple[RunDocument, Framework]], as_of: dt.date
 ) -> tuple[list[ItemLine], str]:
@@ -377,10 +309,13 @@ def build_context(
                 round(complete * 100 / total) if total else 100,
             )
         )
-    context.kpis = [
+    judged = [
         kpi_line(metric, framework, readings.metrics.get(metric.id), period)
         for metric, framework in sorted(metrics, key=lambda pair: pair[0].id)
     ]
+    context.kpis = [kpi for kpi in judged if kpi.category == "kpi"]
+    context.measures = [kpi for kpi in judged if kpi.category == "measure"]
+    context.values = [kpi for kpi in judged if kpi.category == "value"]
     context.checklist, context.checklist_run = _checklist(runs, last_day)
     context.stalls = stalls(runs, end)
     context.most_waived = most_waived(runs)
@@ -390,4 +325,4 @@ def build_context(
     return context
 
 
-__all__ = ["KpiStatus", "ReportContext", "build_context"]
+__all__ = ["KpiLine", "KpiStatus", "ReportContext", "build_context"]

@@ -11,7 +11,7 @@ import datetime as dt
 from opsctl.errors import UsageError
 from opsctl.review.periods import month
 from opsctl.store.files import next_head
-from opsctl.store.metrics import MetricEvent, MetricRecord, MetricsDocument, Reading
+from opsctl.store.metrics import MetricEvent, MetricRecord, MetricsDocument, Provenance, Reading
 
 
 def parse_period(text: str) -> str:
@@ -29,11 +29,19 @@ def record_reading(
     note: str | None = None,
     *,
     baseline: bool = False,
+    provenance: Provenance | None = None,
 ) -> Reading | None:
     """Store a reading (or the baseline); returns the one it replaced, if any."""
     if value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"value must be a finite number, got {value}")
-    reading = Reading(value=value, period=parse_period(period), by=actor, at=at, note=note)
+    reading = Reading(
+        value=value,
+        period=parse_period(period),
+        by=actor,
+        at=at,
+        note=note,
+        provenance=provenance,
+    )
     record = document.metrics.setdefault(metric_id, MetricRecord())
     if baseline:
         previous = record.baseline
@@ -50,7 +58,30 @@ def record_reading(
         value=value,
         previous=previous.value if previous else None,
         note=note,
+        provenance=provenance,
     )
     document.history.append(event)
     document.head = next_head(document.head, event)
     return previous
+
+
+def stored(
+    document: MetricsDocument, metric_id: str, period: str, *, baseline: bool = False
+) -> Reading | None:
+    """The reading (or baseline) stored for a KPI and month, if any."""
+    record = document.metrics.get(metric_id)
+    if record is None:
+        return None
+    if baseline:
+        return record.baseline if record.baseline and record.baseline.period == period else None
+    return record.readings.get(period)
+
+
+def unchanged(existing: Reading | None, value: float, provenance: Provenance) -> bool:
+    """Whether collecting again would store what is already there (same value, same inputs)."""
+    return (
+        existing is not None
+        and existing.value == value
+        and existing.provenance is not None
+        and existing.provenance.digest == provenance.digest
+    )

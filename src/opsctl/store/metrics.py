@@ -1,8 +1,10 @@
 """KPI readings: one document per workspace, kept by the same rules as runs.
 
 A reading has a value, a period (a month, ``YYYY-MM``), an actor and an
-optional note. A later reading for the same period replaces the earlier one;
-the replaced value is kept in the history.
+optional note; a collected reading also has its provenance (source,
+parameters, commit range or files, digests). A later reading for the same
+period replaces the earlier one; the replaced value is kept in the history.
+Files written before provenance existed stay valid: the field is optional.
 """
 
 from __future__ import annotations
@@ -22,6 +24,26 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+ParameterValue = str | int | float | bool | list[str] | None
+
+
+class SourceInput(_Doc):
+    """One input a collected reading was computed from: a tag, a file, a run."""
+
+    name: str = Field(description="A deployment (tag or merge), a file path or a run id.")
+    digest: str = Field(description="Its commit, the sha256 of its bytes, or its history head.")
+
+
+class Provenance(_Doc):
+    """Where a collected reading came from; a reading without one was typed in (manual)."""
+
+    source: Literal["git", "runs", "junit", "command"]
+    parameters: dict[str, ParameterValue] = {}
+    range: str = Field(default="", description="The commit range, e.g. 'v1.2..v1.5'.")
+    inputs: list[SourceInput] = []
+    digest: str = Field(description="sha256 of the source, parameters, range, inputs and value.")
+
+
 class Reading(_Doc):
     """One value of a KPI for one month."""
 
@@ -30,6 +52,9 @@ class Reading(_Doc):
     by: str
     at: AwareDatetime
     note: str | None = None
+    provenance: Provenance | None = Field(
+        default=None, description="Where a collected reading came from (absent: manual)."
+    )
 
 
 class MetricRecord(_Doc):
@@ -65,6 +90,7 @@ class MetricEvent(_Doc):
     value: float
     previous: float | None = None
     note: str | None = None
+    provenance: Provenance | None = None
 
 
 class MetricsDocument(_Doc):
