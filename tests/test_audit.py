@@ -466,3 +466,21 @@ def test_audit_names_a_due_date_added_by_hand(document: RunDocument) -> None:
     finding = audit.verify(document)
     assert finding is not None
     assert "due is '2030-01-01' but the history leads to '2026-04-01'" in finding.message
+
+
+def test_audit_names_a_completion_time_edited_by_hand(document: RunDocument) -> None:
+    assert document.completed is not None
+    document.completed = document.completed + dt.timedelta(days=3)
+    finding = audit.verify(document)
+    assert finding is not None
+    assert "completed is " in finding.message
+
+
+def test_audit_names_a_trailing_event_dropped_and_its_hash_pasted_into_head(
+    document: RunDocument,
+) -> None:
+    del document.history[-2:]  # the final advance and its 'complete'
+    document.head = document.history[-1].hash
+    finding = audit.verify(document)
+    assert finding is not None
+    assert "the history leads to 'ship'" in finding.message
