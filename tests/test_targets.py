@@ -220,6 +220,7 @@ def test_a_measure_has_no_target_and_is_not_judged() -> None:
     view = judge(measure, "fw", record(10, ("2026-02", 8)))
     assert view.status is KpiStatus.NO_DATA
     assert "no target" in view.message
+    assert (view.goal, view.due, view.warning) == (None, "", "")
 
 
 # --- definition errors ----------------------------------------------------------------------

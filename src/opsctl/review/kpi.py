@@ -188,7 +188,7 @@ def _empty(metric: Metric, framework: str, record: MetricRecord | None, message:
     baseline = record.baseline if record else None
     latest = record.latest() if record else None
     warning = unreachable(metric, baseline.value) if baseline else ""
-    due = add_months(baseline.period, metric.deadline_months) if baseline else ""
+    due = add_months(baseline.period, metric.deadline_months) if baseline and metric.goal else ""
     return KpiView(
         metric, framework, baseline, latest, None, None, None, KpiStatus.NO_DATA, message,
         goal=goal_value(metric, baseline.value) if baseline else None, due=due, warning=warning,
