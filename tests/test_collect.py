@@ -591,3 +591,18 @@ def test_runs_figures_by_hand(
     run_main(["reopen", "r1", "ship/c"], capsys)
     code, out, _ = run_main(["metric", "collect", *RUNS, "--period", "2026-11"], capsys)
     assert [line.rsplit(" ", 1)[1] for line in out.splitlines()] == ["unchanged"] * 4
+
+
+def test_provenance_survives_the_git_merge_driver(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opsctl.git.merge import merge_metrics
+    from opsctl.store.metrics import MetricsDocument
+
+    run_main(["metric", "collect", "lead-time-for-changes"], capsys)
+    ours = MetricsDocument.model_validate(store(workspace))
+    merged = merge_metrics(ours, MetricsDocument()).document
+    reading = merged.metrics["lead-time-for-changes"].readings["2026-11"]
+    assert reading == ours.metrics["lead-time-for-changes"].readings["2026-11"]
+    assert reading.provenance is not None
+    assert reading.provenance.range == "v0.9..v1.3.1-hotfix"

@@ -227,7 +227,12 @@ def merge_metrics(ours: MetricsDocument, theirs: MetricsDocument) -> MergeResult
     for event in events:
         record = merged.metrics.setdefault(event.metric, MetricRecord())
         reading = Reading(
-            value=event.value, period=event.period, by=event.actor, at=event.at, note=event.note
+            value=event.value,
+            period=event.period,
+            by=event.actor,
+            at=event.at,
+            note=event.note,
+            provenance=event.provenance,
         )
         if event.action == "baseline":
             record.baseline = reading
