@@ -64,7 +64,7 @@ def test_runs_completed_in_the_period(
     assert ids(q4.runs_completed) == ["rel-2-9"]  # rel-2-8 completed in August
     line = november.runs_completed[0]
     assert (line.status, line.phase, line.completed) == ("completed", "completed", "2026-11-16")
-    assert (line.complete, line.total, line.percent) == (23, 23, 100)
+    assert (line.complete, line.total, line.percent) == (31, 31, 100)
     assert (line.phase_number, line.phases) == (8, 8)
     assert not line.overdue
     august = fx.context_of(workspace, "monthly", "2026-08")
@@ -89,7 +89,7 @@ def test_run_line_of_an_overdue_run(november: ReportContext) -> None:
     assert line.title == "Release 3.0"
     assert line.framework == "release-management"
     assert (line.phase, line.phase_number, line.phases) == ("Execute the release", 3, 8)
-    assert (line.complete, line.total, line.percent) == (8, 23, 35)
+    assert (line.complete, line.total, line.percent) == (16, 31, 52)
     assert (line.due, line.overdue) == ("2026-11-20", True)
     others = [run for run in november.runs_active if run.id != "rel-3-0"]
     assert not any(run.overdue for run in others)
@@ -101,9 +101,9 @@ def test_progress_by_framework(november: ReportContext, q4: ReportContext) -> No
         for p in november.progress_by_framework
     ]
     assert rows == [
-        ("feature-development", 1, 2, 23, 9),
+        ("feature-development", 1, 2, 25, 8),
         ("operations-success", 1, 4, 16, 25),
-        ("release-management", 1, 8, 23, 35),
+        ("release-management", 1, 16, 31, 52),
     ]
     assert november.progress_by_framework[0].title == "Feature Development"
     feature = q4.progress_by_framework[0]
@@ -111,7 +111,7 @@ def test_progress_by_framework(november: ReportContext, q4: ReportContext) -> No
         "feature-development",
         2,
         3,
-        46,
+        50,
     )
 
 
