@@ -151,13 +151,18 @@ def log(
                 event.actor,
                 event.action,
                 event.item or event.phase or "",
-                "; ".join(
-                    f"{key}: {' '.join(value.split())}"
-                    for key, value in sorted(event.detail.items())
-                ),
+                _details(event.detail),
             ]
             for event in result.events
         ],
+    )
+
+
+def _details(detail: dict[str, str]) -> str:
+    """An event's details on one line; an SSH signature is shown as present, not as armor."""
+    return "; ".join(
+        "signed" if key == "signature" else f"{key}: {' '.join(value.split())}"
+        for key, value in sorted(detail.items())
     )
 
 
