@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ok, run_main
+from helpers import REPO, ok, run_main
 
 CONFIG = ".opsctl/config.yaml"
 
@@ -115,3 +115,21 @@ def test_the_cache_folder_ignores_itself_in_git(
 ) -> None:
     team(capsys)
     assert (workspace / ".opsctl" / "cache" / ".gitignore").read_text(encoding="utf-8") == "*\n"
+
+
+def test_status_notices_an_edited_framework_despite_the_digest_cache(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok(["start", "release-management", "--title", "R", "--id", "r1"], capsys)
+    before = json.loads(ok(["status", "r1", "--format", "json"], capsys))["definition"]
+    assert before["changed"] is False
+    assert (workspace / ".opsctl" / "cache" / "definition-digests.json").is_file()
+    source = REPO / "frameworks" / "release-management.yaml"
+    edited = source.read_text(encoding="utf-8").replace("Plan the release", "Plan it", 1)
+    override = workspace / ".opsctl" / "frameworks" / "release-management.yaml"
+    override.write_text(edited, encoding="utf-8")
+    after = json.loads(ok(["status", "r1", "--format", "json"], capsys))["definition"]
+    assert after["changed"] is True
+    override.unlink()
+    again = json.loads(ok(["status", "r1", "--format", "json"], capsys))["definition"]
+    assert again["changed"] is False

@@ -136,11 +136,38 @@ class Session:
         return clock.today()
 
     def current_digest(self, framework_id: str) -> str | None:
-        """The digest of a framework's current definition, if it still exists."""
-        from opsctl.definitions.model import definition_digest
+        """The digest of a framework's current definition, if it still exists.
 
-        entry = self.catalog.entries.get(framework_id)
-        return definition_digest(entry.framework) if entry else None
+        ``status`` asks this of every run; the digests are cached under the
+        digest of every framework file's bytes (and the roles they were
+        checked against), so an unchanged catalog is not parsed again. Any
+        edited, added or removed file misses, and the catalog is loaded.
+        """
+        return self._definition_digests().get(framework_id)
+
+    def _definition_digests(self) -> dict[str, str]:
+        from opsctl.definitions.catalog import data_dir, framework_files
+        from opsctl.definitions.model import definition_digest
+        from opsctl.definitions.source import read_text
+        from opsctl.store.cache import DerivedCache, content_digest
+
+        found = self.found_workspace
+        folders = [data_dir("frameworks"), *([found.frameworks_dir] if found else [])]
+        parts = [repr(self.roles).encode()]
+        for path in (path for folder in folders for path in framework_files(folder)):
+            parts += [str(path).encode(), read_text(path).encode("utf-8")]
+        source = content_digest(b"\0".join(parts))
+        cache = DerivedCache(found.dir) if found else None
+        cached = cache.get("definition-digests", source) if cache else None
+        if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
+            return cached
+        digests = {
+            framework_id: definition_digest(entry.framework)
+            for framework_id, entry in self.catalog.entries.items()
+        }
+        if cache is not None:
+            cache.put("definition-digests", source, digests)
+        return digests
 
     def guard_owner(self, framework: Framework, ref: str) -> None:
         """Refuse (exit 1) a change by someone not holding the item's owner role, if enforced."""
