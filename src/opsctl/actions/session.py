@@ -146,9 +146,7 @@ class Session:
         return self._definition_digests().get(framework_id)
 
     def _definition_digests(self) -> dict[str, str]:
-        from opsctl.definitions.catalog import data_dir, framework_files
-        from opsctl.definitions.model import definition_digest
-        from opsctl.definitions.source import read_text
+        from opsctl.definitions.source import data_dir, framework_files, read_text
         from opsctl.store.cache import DerivedCache, content_digest
 
         found = self.found_workspace
@@ -161,6 +159,8 @@ class Session:
         cached = cache.get("definition-digests", source) if cache else None
         if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
             return cached
+        from opsctl.definitions.model import definition_digest
+
         digests = {
             framework_id: definition_digest(entry.framework)
             for framework_id, entry in self.catalog.entries.items()

@@ -8,21 +8,8 @@ from pathlib import Path
 
 from opsctl.definitions.loader import load_framework, locate, read_text
 from opsctl.definitions.model import BUILTIN_ROLES, Framework, Metric, MetricCheck
+from opsctl.definitions.source import data_dir, framework_files
 from opsctl.errors import DefinitionError, Diagnostic, UsageError
-
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
-
-
-def data_dir(name: str) -> Path:
-    """A folder shipped with opsctl (``frameworks`` or ``templates``).
-
-    An installed wheel carries it inside the package; a source checkout keeps
-    it at the top of the repository.
-    """
-    installed = _PACKAGE_DIR / "_data" / name
-    if installed.is_dir():
-        return installed
-    return _PACKAGE_DIR.parents[1] / name
 
 
 @dataclass(frozen=True)
@@ -59,13 +46,6 @@ class Catalog:
             for framework in self.frameworks()
             for metric in framework.metrics
         }
-
-
-def framework_files(folder: Path) -> list[Path]:
-    """The definition files of a folder, in name order."""
-    if not folder.is_dir():
-        return []
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
 
 
 def load_files(

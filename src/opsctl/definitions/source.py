@@ -12,6 +12,8 @@ from pathlib import Path
 
 from opsctl.errors import DefinitionError, Diagnostic
 
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
 MAX_FILE_BYTES = 1024 * 1024
 """A framework is a document people read; anything larger is a mistake."""
 
@@ -89,3 +91,22 @@ def read_text(path: Path) -> str:
                 )
             ]
         ) from exc
+
+
+def data_dir(name: str) -> Path:
+    """A folder shipped with opsctl (``frameworks`` or ``templates``).
+
+    An installed wheel carries it inside the package; a source checkout keeps
+    it at the top of the repository.
+    """
+    installed = _PACKAGE_DIR / "_data" / name
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parents[1] / name
+
+
+def framework_files(folder: Path) -> list[Path]:
+    """The definition files of a folder, in name order."""
+    if not folder.is_dir():
+        return []
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])

@@ -36,7 +36,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
-from opsctl.definitions.catalog import Catalog, data_dir
+from opsctl.definitions.catalog import Catalog
+from opsctl.definitions.source import data_dir
 from opsctl.errors import UsageError
 from opsctl.review.guards import (
     MAX_OUTPUT,
