@@ -149,3 +149,19 @@ def two_phase_framework(
     if metrics:
         data["metrics"] = metrics
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def store_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of a workspace's store, byte for byte: what a refused command must not change.
+
+    Lock files and the derived cache (``.opsctl/cache/``, never the source of
+    truth) are left out.
+    """
+    store = root / ".opsctl"
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(store.rglob("*"))
+        if path.is_file()
+        and not path.name.endswith(".lock")
+        and "cache" not in path.relative_to(store).parts
+    }

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from helpers import ok, opsctl_subprocess, run_main
+from helpers import ok, opsctl_subprocess, run_main, store_snapshot
 
 PY = json.dumps(sys.executable)
 
@@ -138,15 +138,6 @@ people:
 def flat(text: str) -> str:
     """Output with Rich's line wrapping undone."""
     return " ".join(text.split())
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file of the store, byte for byte (lock files aside)."""
-    return {
-        str(path.relative_to(root)): path.read_bytes()
-        for path in sorted((root / ".opsctl").rglob("*"))
-        if path.is_file() and not path.name.endswith(".lock")
-    }
 
 
 def load(run_id: str) -> dict:
@@ -301,11 +292,11 @@ def test_bad_input_exits_2_with_one_line_and_store_unchanged(
     capsys: pytest.CaptureFixture[str], ws: Path, args: list[str], expected: str
 ) -> None:
     (ws / "reports").mkdir()
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     code, out, err = run_main(args, capsys)
     assert code == 2, (out, err)
     assert expected in one_line_error(err)
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
     assert not (ws / "report.txt").exists()
     assert not (ws / "missing").exists()
     assert list((ws / "reports").iterdir()) == []
@@ -315,11 +306,11 @@ def test_a_damaged_run_file_fails_check_all_with_exit_2(
     capsys: pytest.CaptureFixture[str], ws: Path
 ) -> None:
     (ws / ".opsctl" / "runs" / "broken.json").write_text("{not json", encoding="utf-8")
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     code, _, err = run_main(["check", "--all", "--phase", "current"], capsys)
     assert code == 2
     assert "broken.json" in one_line_error(err)
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
 
 
 def test_check_outside_a_workspace_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -373,7 +364,7 @@ def write_notes(root: Path) -> None:
 def test_checks_run_only_when_asked(capsys: pytest.CaptureFixture[str], ws: Path) -> None:
     write_notes(ws)
     ok(["start", "auto", "--title", "Auto", "--id", "auto-run"], capsys)
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     code, out, _ = run_main(["check", "auto-run", "--phase", "current"], capsys)
     assert code == 1
     assert "automated check" not in out
@@ -381,7 +372,7 @@ def test_checks_run_only_when_asked(capsys: pytest.CaptureFixture[str], ws: Path
     ok(["status", "auto-run"], capsys)
     ok(["validate", str(ws / ".opsctl" / "frameworks" / "auto.yaml")], capsys)
     assert not (ws / "ran.txt").exists()
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
 
 
 def test_run_checks_records_passes_and_explains_failures(
@@ -418,12 +409,12 @@ def test_failing_checks_leave_the_store_unchanged(
     capsys: pytest.CaptureFixture[str], ws: Path
 ) -> None:
     ok(["start", "auto", "--title", "Auto", "--id", "auto-run"], capsys)
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     code, out, _ = run_main(
         ["check", "auto-run", "--run-checks", "--format", "json", "--phase", "current"], capsys
     )
     assert code == 1
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
     messages = {
         item["key"]: item["message"] for item in json.loads(out)["runs"][0]["phases"][0]["items"]
     }
@@ -450,11 +441,11 @@ def test_a_command_that_does_not_exist_fails_the_check(
     capsys: pytest.CaptureFixture[str], ws: Path
 ) -> None:
     ok(["start", "missing-tool", "--title", "Lint", "--id", "lint"], capsys)
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     code, out, err = run_main(["check", "lint", "--run-checks", "--phase", "current"], capsys)
     assert code == 1, err
     assert "command not found: opsctl-test-no-such-linter" in flat(out)
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
 
 
 def test_metric_check_reads_the_latest_kpi(capsys: pytest.CaptureFixture[str], ws: Path) -> None:
@@ -488,11 +479,11 @@ def test_run_checks_on_a_completed_run_still_reports(
     ok(["done", "done-run", "one"], capsys)
     ok(["advance", "done-run"], capsys)
     write_notes(ws)
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     code, out, err = run_main(["check", "done-run", "--run-checks", "--phase", "current"], capsys)
     assert (code, err) == (0, "")
     assert "all required items and sign-offs complete" in out
-    assert snapshot(ws) == before  # a completed run is never changed
+    assert store_snapshot(ws) == before  # a completed run is never changed
 
 
 def test_run_checks_on_an_item_asking_for_link_evidence(
@@ -603,14 +594,14 @@ def test_an_expired_waiver_fails_the_check(
     out = ok(["check", "g", "--phase", "current"], capsys)
     assert "↷ prep/b: waived by pm@example.com: later (until 2026-06-30)" in out
     monkeypatch.setenv("OPSCTL_NOW", "2030-01-01T00:00:00Z")
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     code, out, _ = run_main(["check", "g", "--phase", "current"], capsys)
     assert code == 1
     assert "prep/b is waiver expired on 2026-06-30 (owner: product-manager)" in flat(out)
     code, out, _ = run_main(["check", "g", "--format", "github", "--phase", "current"], capsys)
     assert code == 1
     assert "::error title=g/prep::prep/b is waiver expired on 2026-06-30" in out
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
 
 
 # --- as a real process -------------------------------------------------------------------------

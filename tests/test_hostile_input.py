@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import process_ok
+from helpers import process_ok, store_snapshot
 
 
 def opsctl_bytes(
@@ -33,15 +33,6 @@ def opsctl_bytes(
         timeout=30,
         check=False,
     )
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    store = root / ".opsctl"
-    return {
-        str(path.relative_to(store)): path.read_bytes()
-        for path in sorted(store.rglob("*"))
-        if path.is_file() and "cache" not in path.parts
-    }
 
 
 @pytest.fixture
@@ -75,14 +66,14 @@ ITEM = b"planning/stakeholders-aligned"
     ids=["evidence", "note", "reason", "title", "team-name"],
 )
 def test_non_utf8_arguments_are_refused(ws: Path, args: list[bytes]) -> None:
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     err = refused(opsctl_bytes(args, ws))
     assert "is not valid UTF-8" in err
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
 
 
 def test_a_non_utf8_identity_is_refused(ws: Path) -> None:
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     err = refused(
         opsctl_bytes(
             [b"done", b"r1", b"planning/success-criteria-defined", b"-e", b"x"],
@@ -91,7 +82,7 @@ def test_a_non_utf8_identity_is_refused(ws: Path) -> None:
         )
     )
     assert "OPSCTL_USER: not valid UTF-8" in err
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
 
 
 @pytest.mark.parametrize(
@@ -116,10 +107,10 @@ def test_a_non_utf8_identity_is_refused(ws: Path) -> None:
 def test_trailing_newlines_and_empty_periods_are_refused(
     ws: Path, args: list[bytes], expected: str
 ) -> None:
-    before = snapshot(ws)
+    before = store_snapshot(ws)
     err = refused(opsctl_bytes(args, ws))
     assert expected in err
-    assert snapshot(ws) == before
+    assert store_snapshot(ws) == before
     assert not (ws / "r.md").exists()
 
 
