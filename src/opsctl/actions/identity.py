@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import getpass
 import os
-import subprocess
 
 from opsctl.errors import UsageError
+from opsctl.git.setup import git_output
 
 ENV_USER = "OPSCTL_USER"
-
-
-def _git_email() -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "config", "user.email"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    email = result.stdout.strip()
-    return email or None
 
 
 def _readable(variable: str, value: str) -> str:
@@ -41,7 +26,7 @@ def current_actor() -> str:
         value = os.environ.get(variable, "").strip()
         if value:
             return _readable(variable, value)
-    email = _git_email()
+    email = git_output(None, "config", "user.email")
     if email:
         return email
     try:

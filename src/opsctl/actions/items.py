@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,6 +20,7 @@ from opsctl.definitions.model import EvidenceKind
 from opsctl.engine.approvals import approve, holders, revoke, standing
 from opsctl.engine.runs import item_key, resolve_item, set_item
 from opsctl.errors import InvalidField
+from opsctl.git.setup import git_output
 from opsctl.store.documents import ItemStatus, RunDocument
 
 
@@ -63,19 +63,8 @@ class ItemChanged(Result):
 def _repository_root(session: Session) -> Path:
     """The top of the git repository holding the workspace, else the workspace's folder."""
     root = session.workspace.root
-    try:
-        found = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return root
-    top = found.stdout.strip()
-    return Path(top).resolve() if found.returncode == 0 and top else root
+    top = git_output(root, "rev-parse", "--show-toplevel")
+    return Path(top).resolve() if top else root
 
 
 def file_evidence(session: Session, evidence: str) -> str:

@@ -40,6 +40,7 @@ from opsctl.engine.signatures import (
     signature_key,
 )
 from opsctl.errors import CheckFailed, InvalidField, UsageError
+from opsctl.git.setup import git_output
 from opsctl.store.documents import Event
 
 TIMEOUT = 120
@@ -137,12 +138,8 @@ def _literal_key(text: str, folder: Path, source: str) -> SigningKey:
 
 def git_signing_key(session: Session, folder: Path) -> SigningKey | None:
     """The SSH key in git's ``user.signingkey``, if it names one (a GPG key id does not)."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    found = _run([git, "config", "--get", "user.signingkey"], cwd=session.workspace.root)
-    value = found.stdout.decode("utf-8", "replace").strip()
-    if found.returncode != 0 or not value:
+    value = git_output(session.workspace.root, "config", "--get", "user.signingkey")
+    if value is None:
         return None
     source = "git config user.signingkey"
     if value.startswith("key::"):

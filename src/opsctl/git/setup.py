@@ -25,6 +25,22 @@ def _git(root: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
+def git_output(cwd: Path | None, *args: str) -> str | None:
+    """What a git command prints, or None when git is missing, fails or prints nothing.
+
+    For facts opsctl can do without (who the user is, where the repository
+    starts); commands that need git use :func:`repository_root` and fail.
+    """
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    output = result.stdout.strip()
+    return output if result.returncode == 0 and output else None
+
+
 def repository_root(folder: Path) -> Path:
     """The top of the git repository holding a folder (which need not exist yet)."""
     existing = folder.resolve()
