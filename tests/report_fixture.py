@@ -422,4 +422,11 @@ def context_of(workspace: Workspace, kind: str, label: str) -> ReportContext:
 
 def render(workspace: Workspace, kind: str, label: str, generated_at: str = "") -> str:
     """A report rendered through the same function ``opsctl report`` calls."""
-    return workspace_report(workspace, catalog(), kind, period_of(kind, label), generated_at)
+    return workspace_report(
+        workspace,
+        catalog(),
+        workspace.config().team,
+        kind,
+        period_of(kind, label),
+        generated_at,
+    )

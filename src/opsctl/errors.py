@@ -34,8 +34,7 @@ class OpsctlError(Exception):
     def __init__(self, *problems: str, topic: str | None = None, path: str | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = list(problems)
-        self.path = path
-        """The file the problem is in, when there is one (CI annotations name it)."""
+        self.path = path  # the file the problem is in, when there is one (CI annotations name it)
         if topic is not None:
             self.topic = topic
 

@@ -198,9 +198,11 @@ def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
         raise UsageError(f"{root}: folder exists and is not empty; choose a new one")
     root.mkdir(parents=True, exist_ok=True)
     workspace = init_workspace(root, team="Checkout product team")
-    config = workspace.config_path.read_text(encoding="utf-8").replace("people: []\n", ROSTER, 1)
-    workspace.config_path.write_text(config, encoding="utf-8")
-    people = workspace.config().people
+    template = workspace.config_path.read_text(encoding="utf-8")
+    with_roster = template.replace("people: []\n", ROSTER, 1)
+    workspace.config_path.write_text(with_roster, encoding="utf-8")
+    config = workspace.config()
+    people = config.people
     month = last_complete("monthly", today)
     quarter = last_complete("quarterly", today)
     start = dt.datetime.combine(month.end - dt.timedelta(days=40), dt.time(9), dt.timezone.utc)
@@ -257,7 +259,7 @@ def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
     periods = [("monthly", month.previous())]
     for kind, period in [*periods, ("monthly", month), ("quarterly", quarter)]:
         output = root / "reports" / f"{period.label}.md"
-        text = workspace_report(workspace, catalog, kind, period)
+        text = workspace_report(workspace, catalog, config.team, kind, period)
         save_report(workspace, kind, period.label, text, output, PM, written_at)
         reports.append(output)
     return DemoResult(

@@ -80,7 +80,9 @@ def render_report(
     period = report_period(session, cadence, label)
     stamped = session.now().strftime(STAMP_FORMAT) if stamp else ""
     workspace = session.workspace
-    text = workspace_report(workspace, session.catalog, cadence, period, stamped)
+    text = workspace_report(
+        workspace, session.catalog, session.config.team, cadence, period, stamped
+    )
     if output is not None:
         save_report(workspace, cadence, period.label, text, output, session.actor, session.now())
     return Report(

@@ -97,7 +97,7 @@ class Team(Result):
 
 def list_team(session: Session) -> Team:
     """The people of the workspace's roster and every role known there."""
-    config = session.workspace.config()
+    config = session.config
     return Team(
         people=[Member.model_validate(person.model_dump()) for person in config.people],
         roles=list(config.all_roles()),

@@ -286,9 +286,17 @@ def render(
 
 
 def workspace_report(
-    workspace: Workspace, catalog: Catalog, kind: str, period: Period, generated_at: str = ""
+    workspace: Workspace,
+    catalog: Catalog,
+    team: str,
+    kind: str,
+    period: Period,
+    generated_at: str = "",
 ) -> str:
-    """Render a review report of a workspace's runs and KPIs for one period."""
+    """Render a review report of a workspace's runs and KPIs for one period.
+
+    ``team`` comes from the configuration the caller has already read.
+    """
     from opsctl.review.context import build_context
     from opsctl.store.metrics import MetricsStore
     from opsctl.store.runs import RunStore
@@ -299,8 +307,6 @@ def workspace_report(
         document = store.load(run_id)
         runs.append((document, store.framework_of(document)))
     metrics = list(catalog.metrics().values())
-    context = build_context(
-        kind, period, workspace.config().team, runs, metrics, MetricsStore(workspace).load()
-    )
+    context = build_context(kind, period, team, runs, metrics, MetricsStore(workspace).load())
     context.generated_at = generated_at
     return render(kind, context, workspace.templates_dir, workspace.root)
