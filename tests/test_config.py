@@ -87,7 +87,12 @@ def test_an_edited_config_is_never_answered_from_the_cache(
     assert "unknown field" in refused(["team", "list"], capsys)
 
 
-@pytest.mark.parametrize("damage", ["{", "[]", '{"source": "x", "value": 1}', ""])
+def _cached_value(cache: Path) -> object:
+    """The JSON value of an authenticated cache entry (a tag line, then the value)."""
+    return json.loads(cache.read_bytes().partition(b"\n")[2])
+
+
+@pytest.mark.parametrize("damage", ["{", "[]", '{"source": "x", "value": 1}', "", "ab\n{}"])
 def test_a_damaged_cache_is_rebuilt_silently(
     workspace: Path, capsys: pytest.CaptureFixture[str], damage: str
 ) -> None:
@@ -96,18 +101,42 @@ def test_a_damaged_cache_is_rebuilt_silently(
     cache = workspace / ".opsctl" / "cache" / "config.json"
     cache.write_text(damage, encoding="utf-8")
     assert [p["email"] for p in team(capsys)["people"]] == ["a@x"]  # type: ignore[index]
-    assert json.loads(cache.read_text(encoding="utf-8"))["value"]["people"][0]["email"] == "a@x"
+    assert _cached_value(cache)["people"][0]["email"] == "a@x"  # type: ignore[index]
 
 
-def test_a_forged_cache_for_the_same_digest_is_still_validated(
+def test_a_forged_cache_entry_is_never_believed(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """An entry whose value was changed (say, committed with git add -f) fails its tag."""
+    ok(["team", "add", "a@x", "--role", "qa"], capsys)
     team(capsys)
     cache = workspace / ".opsctl" / "cache" / "config.json"
-    entry = json.loads(cache.read_text(encoding="utf-8"))
-    entry["value"]["people"] = [{"email": "x@y", "roles": ["no such role!"]}]
-    cache.write_text(json.dumps(entry), encoding="utf-8")
-    assert team(capsys)["people"] == []
+    tag, _, value = cache.read_bytes().partition(b"\n")
+    cache.write_bytes(tag + b"\n" + value.replace(b"a@x", b"evil@x"))
+    assert [p["email"] for p in team(capsys)["people"]] == ["a@x"]  # type: ignore[index]
+
+
+def test_an_entry_made_with_another_users_key_is_never_believed(
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A cache copied from another machine (another key) misses, then is rewritten."""
+    from opsctl.store import cache as cache_module
+
+    ok(["team", "add", "a@x", "--role", "qa"], capsys)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-user"))
+    cache_module._user_key.cache_clear()
+    team(capsys)
+    entry = workspace / ".opsctl" / "cache" / "config.json"
+    theirs = entry.read_bytes()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "me"))
+    cache_module._user_key.cache_clear()
+    entry.write_bytes(theirs.replace(b"a@x", b"evil@x"))
+    assert [p["email"] for p in team(capsys)["people"]] == ["a@x"]  # type: ignore[index]
+    assert entry.read_bytes() != theirs.replace(b"a@x", b"evil@x")
+    cache_module._user_key.cache_clear()
 
 
 def test_the_cache_folder_ignores_itself_in_git(

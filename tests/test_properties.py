@@ -227,7 +227,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     files = {
         name: data for name, data in snapshot(store).items() if name.endswith(MUTABLE_SUFFIXES)
     }
-    files["cache/config.json"] = (store / "cache" / "config.json").read_bytes()
     strings: set[str] = set()
     keys: set[str] = set()
     for name, data in files.items():

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from opsctl.definitions.catalog import Catalog
     from opsctl.definitions.config import Config
     from opsctl.definitions.model import Framework
+    from opsctl.store.cache import DerivedCache
     from opsctl.store.metrics import MetricsStore
     from opsctl.store.reviews import ReviewStore
     from opsctl.store.runs import RunStore
@@ -69,22 +70,29 @@ class Session:
         """
         from opsctl.definitions.config import Config, read_config
         from opsctl.definitions.source import read_text
-        from opsctl.store.cache import DerivedCache, content_digest
+        from opsctl.store.cache import content_digest
 
         found = self.found_workspace
         if found is None or not found.config_path.exists():
             return Config()
         source = content_digest(read_text(found.config_path).encode("utf-8"))
-        cache = DerivedCache(found.dir)
-        cached = cache.get("config", source)
+        cached = self.cache.get("config", source)
         if cached is not None:
             try:
                 return Config.model_validate(cached)
             except ValueError:
                 pass
         config = read_config(found.config_path)
-        cache.put("config", source, config.model_dump(mode="json"))
+        self.cache.put("config", source, config.model_dump(mode="json"))
         return config
+
+    @cached_property
+    def cache(self) -> DerivedCache:
+        """Where derived data is kept: the workspace's cache, else the user's (built-ins only)."""
+        from opsctl.store.cache import DerivedCache, user_cache_dir
+
+        found = self.found_workspace
+        return DerivedCache.of_store(found.dir) if found else DerivedCache(user_cache_dir())
 
     @cached_property
     def roles(self) -> tuple[str, ...]:
@@ -93,11 +101,39 @@ class Session:
 
     @cached_property
     def catalog(self) -> Catalog:
-        """Built-in frameworks and the workspace's own."""
-        from opsctl.definitions.catalog import load_catalog
+        """Built-in frameworks and the workspace's own.
+
+        The validated catalog is cached under the digest of every framework
+        file (see :meth:`framework_sources`), so an unchanged catalog is not
+        parsed and validated again; files with errors are never cached.
+        """
+        from opsctl.definitions.catalog import Catalog, load_catalog
+
+        source = self.framework_sources
+        cached = self.cache.get_object("catalog", source)
+        if isinstance(cached, Catalog):
+            return cached
+        found = self.found_workspace
+        catalog = load_catalog(found.frameworks_dir if found else None, self.roles)
+        self.cache.put_object("catalog", source, catalog)
+        return catalog
+
+    @cached_property
+    def framework_sources(self) -> str:
+        """The digest of every framework file (path and bytes) and of the roles checked against.
+
+        Any edited, added or removed file changes it, so every cache keyed by
+        it misses and the catalog is loaded from the files.
+        """
+        from opsctl.definitions.source import data_dir, framework_files, read_text
+        from opsctl.store.cache import content_digest
 
         found = self.found_workspace
-        return load_catalog(found.frameworks_dir if found else None, self.roles)
+        folders = [data_dir("frameworks"), *([found.frameworks_dir] if found else [])]
+        parts = [repr(self.roles).encode()]
+        for path in (path for folder in folders for path in framework_files(folder)):
+            parts += [str(path).encode(), read_text(path).encode("utf-8")]
+        return content_digest(b"\0".join(parts))
 
     @cached_property
     def runs(self) -> RunStore:
@@ -146,17 +182,8 @@ class Session:
         return self._definition_digests().get(framework_id)
 
     def _definition_digests(self) -> dict[str, str]:
-        from opsctl.definitions.source import data_dir, framework_files, read_text
-        from opsctl.store.cache import DerivedCache, content_digest
-
-        found = self.found_workspace
-        folders = [data_dir("frameworks"), *([found.frameworks_dir] if found else [])]
-        parts = [repr(self.roles).encode()]
-        for path in (path for folder in folders for path in framework_files(folder)):
-            parts += [str(path).encode(), read_text(path).encode("utf-8")]
-        source = content_digest(b"\0".join(parts))
-        cache = DerivedCache(found.dir) if found else None
-        cached = cache.get("definition-digests", source) if cache else None
+        source = self.framework_sources
+        cached = self.cache.get("definition-digests", source)
         if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
             return cached
         from opsctl.definitions.model import definition_digest
@@ -165,8 +192,7 @@ class Session:
             framework_id: definition_digest(entry.framework)
             for framework_id, entry in self.catalog.entries.items()
         }
-        if cache is not None:
-            cache.put("definition-digests", source, digests)
+        self.cache.put("definition-digests", source, digests)
         return digests
 
     def guard_owner(self, framework: Framework, ref: str) -> None:

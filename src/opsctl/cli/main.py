@@ -1,4 +1,4 @@
-"""The ``opsctl`` entry point: global options, command registration, error handling."""
+"""The ``opsctl`` entry point: global options, the root command, error handling."""
 
 from __future__ import annotations
 
@@ -11,21 +11,9 @@ from typing import NoReturn
 import typer
 
 from opsctl import __version__
-from opsctl.cli import (
-    audit,
-    check,
-    frameworks,
-    gitcmd,
-    items,
-    metric,
-    report,
-    runs,
-    team,
-    validate,
-    walk,
-)
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
+from opsctl.cli.tree import invoked_command, register
 from opsctl.errors import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -37,25 +25,6 @@ from opsctl.errors import (
     UsageError,
 )
 
-app = typer.Typer(
-    name="opsctl",
-    help=(
-        "Run your product-operations framework: guided checklists, gates with "
-        "sign-offs, CI checks and review reports.\n\n"
-        "Example: opsctl frameworks list"
-    ),
-    epilog=(
-        "Exit codes: 0 ok; 1 a check failed (something demanded is missing, a sign-off "
-        "or gate refused, a review overdue, a history that does not hold); 2 bad input "
-        "or an input opsctl cannot read (the store is left as it was); 70 a bug in "
-        "opsctl; 130 interrupted."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
 
 def _version(value: bool) -> None:
     if value:
@@ -63,7 +32,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     workspace: Path | None = typer.Option(
         None,
@@ -83,35 +51,36 @@ def root(
     options.debug = debug
 
 
-app.add_typer(frameworks.app, name="frameworks")
-app.command()(validate.validate)
-app.command()(validate.schema)
-for command in (runs.init, runs.start, runs.runs, runs.status, runs.log, walk.walk):
-    app.command()(command)
-for command in (
-    items.done,
-    items.skip,
-    items.block,
-    items.reopen,
-    items.advance,
-    items.approve,
-    items.revoke,
-):
-    app.command()(command)
-app.command()(runs.link)
-app.command()(runs.label)
-app.command()(runs.upgrade)
-app.command()(check.check)
-app.command()(runs.waivers)
-app.add_typer(metric.app, name="metric")
-app.add_typer(report.app, name="report")
-app.add_typer(report.review_app, name="review")
-app.command()(report.demo)
-app.add_typer(team.app, name="team")
-app.add_typer(audit.app, name="audit")
-app.add_typer(gitcmd.app, name="git")
-app.command("merge-file")(gitcmd.merge_file)
-app.command("sync-check")(gitcmd.sync_check)
+def build_app(only: str | None = None) -> typer.Typer:
+    """The root command with the command named ``only`` (every command when None or unknown)."""
+    app = typer.Typer(
+        name="opsctl",
+        help=(
+            "Run your product-operations framework: guided checklists, gates with "
+            "sign-offs, CI checks and review reports.\n\n"
+            "Example: opsctl frameworks list"
+        ),
+        epilog=(
+            "Exit codes: 0 ok; 1 a check failed (something demanded is missing, a sign-off "
+            "or gate refused, a review overdue, a history that does not hold); 2 bad input "
+            "or an input opsctl cannot read (the store is left as it was); 70 a bug in "
+            "opsctl; 130 interrupted."
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    register(app, only)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``opsctl.cli.main.app``: the whole command tree, for library callers and tests."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -124,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
         _refuse_undecodable(args)
+        app = build_app(invoked_command(args))
         code = app(args=args, prog_name="opsctl", standalone_mode=False)
     except typer.TyperException as exc:
         _usage_error(exc)
@@ -181,7 +151,7 @@ def _report(exc: Exception, args: list[str], debug: bool) -> int:
 def _in_flags(exc: InvalidField, args: list[str]) -> str:
     """An invalid field named by the flag the user typed for it (``--month``), if any."""
     flag = "--" + exc.field.replace("_", "-")
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(build_app(invoked_command(args)))
     for arg in args:
         subcommands = getattr(command, "commands", {})
         if arg in subcommands:

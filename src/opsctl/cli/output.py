@@ -7,11 +7,12 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from opsctl.text import strip_controls
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from opsctl.actions.results import Result
 
 PIPE_WIDTH = 120
@@ -37,6 +38,8 @@ def console() -> Console:
     """The stdout console; colour follows the terminal and NO_COLOR."""
     global _console
     if _console is None:
+        from rich.console import Console
+
         _console = Console(highlight=False)
         if not _console.is_terminal:
             _console.width = max(_console.width, PIPE_WIDTH)
@@ -47,6 +50,8 @@ def err_console() -> Console:
     """The stderr console, for warnings and errors."""
     global _err_console
     if _err_console is None:
+        from rich.console import Console
+
         _err_console = Console(stderr=True, highlight=False, soft_wrap=True)
     return _err_console
 
@@ -68,8 +73,8 @@ def safe(text: object) -> str:
 
 
 def say(message: object) -> None:
-    """Print a plain message (no markup) on stdout."""
-    console().print(plain(message), markup=False, highlight=False, soft_wrap=True)
+    """Print a plain message (no markup, no wrapping) on stdout, without loading Rich."""
+    sys.stdout.write(plain(message) + "\n")
 
 
 def emit(result: Result) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsctl.definitions.loader import load_framework, locate, read_text
 from opsctl.definitions.model import BUILTIN_ROLES, Framework, Metric, MetricCheck
 from opsctl.definitions.source import data_dir, framework_files
 from opsctl.errors import DefinitionError, Diagnostic, UsageError
@@ -52,6 +51,8 @@ def load_files(
     paths: Iterable[Path], roles: Collection[str] = BUILTIN_ROLES
 ) -> tuple[list[tuple[Path, Framework]], list[Diagnostic]]:
     """Load many files, gathering every file's errors instead of stopping at the first."""
+    from opsctl.definitions.loader import load_framework
+
     loaded: list[tuple[Path, Framework]] = []
     diagnostics: list[Diagnostic] = []
     for path in paths:
@@ -63,6 +64,8 @@ def load_files(
 
 
 def _duplicate_ids(loaded: list[tuple[Path, Framework]]) -> list[Diagnostic]:
+    from opsctl.definitions.loader import locate, read_text
+
     diagnostics: list[Diagnostic] = []
     first: dict[str, Path] = {}
     for path, framework in loaded:
@@ -74,6 +77,8 @@ def _duplicate_ids(loaded: list[tuple[Path, Framework]]) -> list[Diagnostic]:
 
 
 def _duplicate_metrics(entries: dict[str, Entry]) -> list[Diagnostic]:
+    from opsctl.definitions.loader import locate, read_text
+
     diagnostics: list[Diagnostic] = []
     owner: dict[str, str] = {}
     for key in sorted(entries):
@@ -88,6 +93,8 @@ def _duplicate_metrics(entries: dict[str, Entry]) -> list[Diagnostic]:
 
 
 def _dangling_metric_checks(entries: dict[str, Entry]) -> list[Diagnostic]:
+    from opsctl.definitions.loader import locate, read_text
+
     declared = {m.id for entry in entries.values() for m in entry.framework.metrics}
     diagnostics: list[Diagnostic] = []
     for key in sorted(entries):

@@ -36,7 +36,7 @@ Loc = tuple[str | int, ...]
 class Label(BaseModel):
     """A label a run of the framework may carry, saying what kind of change it is."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, frozen=True)
 
     id: LabelId
     help: str = Field(min_length=1, description="When to put this label on a run.")
@@ -45,7 +45,7 @@ class Label(BaseModel):
 class When(BaseModel):
     """When an item or phase applies to a run; every condition given must hold."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, frozen=True)
 
     labels: list[LabelId] = Field(default=[], description="The run carries every one of these.")
     any_labels: list[LabelId] = Field(

@@ -47,7 +47,7 @@ SshPublicKey = Annotated[str, AfterValidator(_ssh_public_key)]
 class Person(BaseModel):
     """A member of the team, the roles they hold and the SSH keys that sign for them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     email: str = Field(min_length=1)
     name: str = ""
@@ -62,7 +62,7 @@ class Person(BaseModel):
 class Defaults(BaseModel):
     """Defaults applied to new runs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     due_in_days: int | None = Field(default=None, ge=1, le=3650)
     enforce_owner: bool = Field(
@@ -73,7 +73,7 @@ class Defaults(BaseModel):
 class Config(BaseModel):
     """``.opsctl/config.yaml``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     team: str = ""
     roles: list[Slug] = Field(default=[], description="Roles beyond the built-in ones.")

@@ -3,19 +3,33 @@
 An entry is keyed by the digest of what it was derived from, so an edited
 source simply misses; an entry that cannot be read or does not parse is a
 miss too, and a failed write is ignored. The folder ignores itself in git.
+
+Entries are authenticated: each carries an HMAC made with a key that lives in
+the user's own cache folder (``$XDG_CACHE_HOME/opsctl/cache-key``), never in
+a workspace. An entry planted in a repository (``git add -f``) or copied from
+another machine therefore misses, so a cache can never make opsctl answer
+other than its sources say, and a pickled entry is only unpickled once its
+tag proves this user's opsctl wrote it. Without a usable key nothing is cached.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import pickle
+import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from opsctl import __version__
 from opsctl.errors import StoreError
 from opsctl.store.files import atomic_write, read_bytes
 
 CACHE_DIRNAME = "cache"
+KEY_BYTES = 32
 
 
 def content_digest(data: bytes) -> str:
@@ -23,30 +37,96 @@ def content_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def user_cache_dir() -> Path:
+    """The user's cache folder for opsctl: ``$XDG_CACHE_HOME/opsctl``, else ``~/.cache/opsctl``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "opsctl"
+
+
+@cache
+def _user_key() -> bytes | None:
+    """The secret that authenticates cache entries, made on first use; None if unusable."""
+    path = user_cache_dir() / "cache-key"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(os.urandom(KEY_BYTES))
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        key = read_bytes(path)
+    except (StoreError, OSError):
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def _tag(key: bytes, name: str, source: str, payload: bytes) -> str:
+    version = f"{__version__}\0{sys.version}\0{name}\0{source}\0".encode()
+    return hmac.new(key, version + payload, hashlib.sha256).hexdigest()
+
+
 class DerivedCache:
     """Named entries, each valid only for the source digest it was made from."""
 
-    def __init__(self, store_dir: Path) -> None:
-        self.folder = store_dir / CACHE_DIRNAME
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
-    def get(self, name: str, source: str) -> Any:
-        """The value stored for ``name`` from the source with this digest, else None."""
+    @classmethod
+    def of_store(cls, store_dir: Path) -> DerivedCache:
+        """The cache of a workspace (``.opsctl/cache``)."""
+        return cls(store_dir / CACHE_DIRNAME)
+
+    def _read(self, name: str, source: str) -> bytes | None:
+        key = _user_key()
+        if key is None:
+            return None
         try:
-            entry = json.loads(read_bytes(self.folder / f"{name}.json"))
-        except (StoreError, ValueError, RecursionError):
+            tag, _, payload = read_bytes(self.folder / name).partition(b"\n")
+        except (StoreError, OSError):
             return None
-        if not isinstance(entry, dict) or entry.get("source") != source:
-            return None
-        return entry.get("value")
+        expected = _tag(key, name, source, payload).encode()
+        return payload if hmac.compare_digest(tag, expected) else None
 
-    def put(self, name: str, source: str, value: Any) -> None:
-        """Remember a derived value; a cache that cannot be written is simply not used."""
+    def _write(self, name: str, source: str, payload: bytes) -> None:
+        key = _user_key()
+        if key is None:
+            return
         try:
             if not (self.folder / ".gitignore").exists():
                 atomic_write(self.folder / ".gitignore", "*\n")
-            atomic_write(
-                self.folder / f"{name}.json",
-                json.dumps({"source": source, "value": value}, sort_keys=True),
-            )
+            tag = _tag(key, name, source, payload).encode()
+            atomic_write(self.folder / name, tag + b"\n" + payload)
         except OSError:
             return
+
+    def get(self, name: str, source: str) -> Any:
+        """The JSON value stored for ``name`` from the source with this digest, else None."""
+        payload = self._read(f"{name}.json", source)
+        if payload is None:
+            return None
+        try:
+            return json.loads(payload)
+        except (ValueError, RecursionError):
+            return None
+
+    def put(self, name: str, source: str, value: Any) -> None:
+        """Remember a derived JSON value; a cache that cannot be written is simply not used."""
+        self._write(f"{name}.json", source, json.dumps(value, sort_keys=True).encode("utf-8"))
+
+    def get_object(self, name: str, source: str) -> object | None:
+        """A Python object stored by :meth:`put_object`, once its tag proves who wrote it."""
+        payload = self._read(f"{name}.pickle", source)
+        if payload is None:
+            return None
+        try:
+            value: object = pickle.loads(payload)
+        except Exception:
+            return None
+        return value
+
+    def put_object(self, name: str, source: str, value: object) -> None:
+        """Remember an object too costly to rebuild (a validated catalog), pickled."""
+        self._write(f"{name}.pickle", source, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

@@ -26,7 +26,7 @@ RunId = str
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ItemStatus(str, Enum):
@@ -121,7 +121,7 @@ class RunHeader(_Doc):
     validate a hundred thousand history events.
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", defer_build=True, populate_by_name=True)
 
     schema_: int = Field(RUN_SCHEMA, alias="schema", strict=True)
     id: str = Field(pattern=SLUG_PATTERN, max_length=64)
@@ -154,7 +154,7 @@ class RunHeader(_Doc):
 class RunDocument(RunHeader):
     """``.opsctl/runs/<id>.json``."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
 
     kind: Literal["run"] = "run"
     created_by: str

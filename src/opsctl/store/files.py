@@ -59,15 +59,19 @@ def locked(path: Path) -> Iterator[None]:
         ) from None
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace a file's content in one step: temp file, fsync, rename, fsync folder."""
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Replace a file's content in one step: temp file, fsync, rename, fsync folder.
+
+    Text is written as UTF-8, bytes as they are.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         Path(temp_name).replace(path)

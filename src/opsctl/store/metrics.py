@@ -21,7 +21,7 @@ _PERIOD = r"^(\d{4})-(0[1-9]|1[0-2])$"
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 ParameterValue = str | int | float | bool | list[str] | None
@@ -96,7 +96,7 @@ class MetricEvent(_Doc):
 class MetricsDocument(_Doc):
     """``.opsctl/metrics.json``."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
 
     schema_: int = Field(METRICS_SCHEMA, alias="schema", strict=True)
     kind: Literal["metrics"] = "metrics"

@@ -15,7 +15,7 @@ REVIEWS_SCHEMA = 1
 class ReportRecord(BaseModel):
     """A report written to a file: the review of one period."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     cadence: str
     period: str
@@ -27,7 +27,7 @@ class ReportRecord(BaseModel):
 class ReviewsDocument(BaseModel):
     """``.opsctl/reviews.json``."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
 
     schema_: int = Field(REVIEWS_SCHEMA, alias="schema", strict=True)
     kind: Literal["reviews"] = "reviews"

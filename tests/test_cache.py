@@ -1,0 +1,112 @@
+"""The derived cache (store/cache.py): the validated catalog is cached, and never lies."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from helpers import ok, run_main, two_phase_framework
+
+CATALOG = Path(".opsctl/cache/catalog.pickle")
+
+
+@pytest.fixture
+def workspace(isolated: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    ok(["init", "--team", "Checkout"], capsys)
+    (isolated / ".opsctl" / "frameworks" / "signed.yaml").write_text(
+        two_phase_framework(), encoding="utf-8"
+    )
+    return isolated
+
+
+def shown_title(capsys: pytest.CaptureFixture[str]) -> str:
+    view = json.loads(ok(["frameworks", "show", "signed", "--format", "json"], capsys))
+    return str(view["framework"]["title"])
+
+
+def test_the_validated_catalog_is_cached_and_used(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert shown_title(capsys) == "Signed release"
+    entry = workspace / CATALOG
+    assert entry.is_file()
+    stamp = entry.stat().st_mtime_ns
+    assert shown_title(capsys) == "Signed release"
+    assert entry.stat().st_mtime_ns == stamp, "a hit must not rewrite the entry"
+
+
+def test_an_edited_framework_is_never_answered_from_the_cache(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shown_title(capsys)
+    path = workspace / ".opsctl" / "frameworks" / "signed.yaml"
+    path.write_text(two_phase_framework().replace("Signed release", "Edited"), encoding="utf-8")
+    assert shown_title(capsys) == "Edited"
+    path.unlink()
+    code, _, err = run_main(["frameworks", "show", "signed"], capsys)
+    assert code == 2 and "unknown framework 'signed'" in err
+
+
+def test_a_framework_with_errors_is_refused_every_time(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shown_title(capsys)
+    path = workspace / ".opsctl" / "frameworks" / "signed.yaml"
+    path.write_text(two_phase_framework().replace("title: Plan", "titel: Plan"), encoding="utf-8")
+    for _ in range(2):
+        code, _, err = run_main(["frameworks", "list"], capsys)
+        assert code == 2 and "signed.yaml" in err and "titel" in err
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"00\n" + pickle.dumps("x")])
+def test_a_damaged_catalog_entry_is_rebuilt_silently(
+    workspace: Path, capsys: pytest.CaptureFixture[str], damage: bytes
+) -> None:
+    shown_title(capsys)
+    (workspace / CATALOG).write_bytes(damage)
+    assert shown_title(capsys) == "Signed release"
+    assert (workspace / CATALOG).read_bytes() != damage
+
+
+def test_a_planted_pickle_is_never_unpickled(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A pickle committed to a repository would run code when loaded: its tag fails first."""
+    shown_title(capsys)
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Exploit(str(marker)))
+    tag = (workspace / CATALOG).read_bytes().partition(b"\n")[0]
+    (workspace / CATALOG).write_bytes(tag + b"\n" + payload)
+    assert shown_title(capsys) == "Signed release"
+    assert not marker.exists()
+
+
+class _Exploit:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, int]]:
+        return (os.open, (self.path, os.O_CREAT | os.O_WRONLY))
+
+
+def test_without_a_usable_key_nothing_is_cached(
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from opsctl.store import cache
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    cache._user_key.cache_clear()
+    try:
+        assert shown_title(capsys) == "Signed release"
+        assert not (workspace / CATALOG).exists()
+    finally:
+        cache._user_key.cache_clear()
