@@ -89,10 +89,10 @@ class Session:
     @cached_property
     def cache(self) -> DerivedCache:
         """Where derived data is kept: the workspace's cache, else the user's (built-ins only)."""
-        from opsctl.store.cache import DerivedCache, user_cache_dir
+        from opsctl.store.cache import DerivedCache
 
         found = self.found_workspace
-        return DerivedCache.of_store(found.dir) if found else DerivedCache(user_cache_dir())
+        return DerivedCache(found.dir) if found else DerivedCache.of_user()
 
     @cached_property
     def roles(self) -> tuple[str, ...]:

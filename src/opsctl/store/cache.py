@@ -71,13 +71,13 @@ def _tag(key: bytes, name: str, source: str, payload: bytes) -> str:
 class DerivedCache:
     """Named entries, each valid only for the source digest it was made from."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, store_dir: Path) -> None:
+        self.folder = store_dir / CACHE_DIRNAME
 
     @classmethod
-    def of_store(cls, store_dir: Path) -> DerivedCache:
-        """The cache of a workspace (``.opsctl/cache``)."""
-        return cls(store_dir / CACHE_DIRNAME)
+    def of_user(cls) -> DerivedCache:
+        """The user's own cache, for use outside a workspace (built-in frameworks only)."""
+        return cls(user_cache_dir())
 
     def _read(self, name: str, source: str) -> bytes | None:
         key = _user_key()
