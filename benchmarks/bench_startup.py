@@ -6,7 +6,12 @@ interleaved so drift hits them alike:
 - the import floor: ``python -c "import typer, pydantic, yaml, rich"``;
 - a bare Typer app with one command (the stack's own dispatch cost);
 - opsctl's read commands (``--version``, ``frameworks list``, and ``runs``,
-  ``status``, ``check``, ``metric list`` in a workspace built by ``opsctl demo``).
+  ``status``, ``check``, ``metric list`` in a workspace built by ``opsctl demo``);
+- its write commands: ``done`` and ``reopen`` of one item in turn (each a real
+  recorded change), and an ``advance`` the gate refuses (recorded in history).
+
+Targets (issue 16): a read command at most 1.1x the bare Typer app, a write at
+most 1.2x; the ratio to the import floor is printed beside it.
 
 With ``--baseline PATH`` (another installation's ``opsctl`` script, e.g. from
 an older commit) the same commands are timed for it too, so a change can be
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -38,6 +44,12 @@ def hello() -> None:
 app(["hello"])
 """
 ENV = {**os.environ, "OPSCTL_NOW": "2026-12-03T09:00:00Z", "OPSCTL_USER": "pm@example.com"}
+WRITES = [
+    ["done", "rel-2-4", "deployment-coordinated", "--evidence", "bench"],
+    ["reopen", "rel-2-4", "deployment-coordinated"],
+    ["advance", "rel-2-4"],
+]
+READ_TARGET, WRITE_TARGET = 1.1, 1.2
 COMMANDS = [
     ["--version"],
     ["frameworks", "list"],
@@ -54,13 +66,13 @@ def _timed(argv: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def medians(commands: dict[str, list[str]], cwd: Path, repeat: int) -> dict[str, float]:
-    """Median wall time of each command, run round-robin after one warm-up each."""
+def medians(commands: dict[str, tuple[list[str], Path]], repeat: int) -> dict[str, float]:
+    """Median wall time of each command (in its folder), round-robin after one warm-up each."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for argv in commands.values():
+    for argv, cwd in commands.values():
         _timed(argv, cwd)
     for _ in range(repeat):
-        for name, argv in commands.items():
+        for name, (argv, cwd) in commands.items():
             samples[name].append(_timed(argv, cwd))
     return {name: statistics.median(values) for name, values in samples.items()}
 
@@ -74,15 +86,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         demo = Path(folder) / "demo"
         subprocess.run([*current, "demo", str(demo)], env=ENV, capture_output=True, check=True)
+        shutil.copytree(demo, Path(folder) / "baseline")
         commands = {
-            "floor": [PYTHON, "-c", "import typer, pydantic, yaml, rich"],
-            "bare": [PYTHON, "-c", BARE_TYPER],
+            "floor": ([PYTHON, "-c", "import typer, pydantic, yaml, rich"], demo),
+            "bare": ([PYTHON, "-c", BARE_TYPER], demo),
         }
-        for words in COMMANDS:
-            commands["opsctl " + " ".join(words)] = [*current, *words]
+        for words in COMMANDS + WRITES:
+            commands["opsctl " + " ".join(words)] = ([*current, *words], demo)
             if args.baseline:
-                commands["baseline " + " ".join(words)] = [str(args.baseline), *words]
-        found = medians(commands, demo, args.repeat)
+                baseline = ([str(args.baseline), *words], Path(folder) / "baseline")
+                commands["baseline " + " ".join(words)] = baseline
+        found = medians(commands, args.repeat)
     floor, bare = found["floor"], found["bare"]
     print(f"import floor (typer, pydantic, yaml, rich): {floor * 1000:6.1f} ms")
     print(
@@ -90,12 +104,16 @@ def main() -> None:
         f"({bare / floor:.2f}x floor)"
     )
     print()
-    print(f"{'command':<24} {'opsctl':>9} {'x bare':>7} {'x floor':>8}", end="")
+    print(f"{'command':<52} {'opsctl':>9} {'x bare':>7} {'target':>7} {'x floor':>8}", end="")
     print(f" {'baseline':>9} {'x bare':>7} {'change':>7}" if args.baseline else "")
-    for words in COMMANDS:
+    for words, target in [(w, READ_TARGET) for w in COMMANDS] + [(w, WRITE_TARGET) for w in WRITES]:
         name = " ".join(words)
         now = found["opsctl " + name]
-        line = f"{name:<24} {now * 1000:7.1f}ms {now / bare:6.2f}x {now / floor:7.2f}x"
+        verdict = "met" if now / bare <= target else "MISSED"
+        line = (
+            f"{name:<52} {now * 1000:7.1f}ms {now / bare:6.2f}x {target:4.1f} {verdict:<6}"
+            f"{now / floor:5.2f}x"
+        )
         if args.baseline:
             before = found["baseline " + name]
             line += f" {before * 1000:7.1f}ms {before / bare:6.2f}x {now / before - 1:+6.1%}"
