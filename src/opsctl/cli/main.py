@@ -18,6 +18,7 @@ from opsctl.cli import (
     gitcmd,
     items,
     metric,
+    people,
     report,
     runs,
     team,
@@ -103,6 +104,14 @@ app.command()(runs.label)
 app.command()(runs.upgrade)
 app.command()(check.check)
 app.command()(runs.waivers)
+for people_command in (
+    people.assign,
+    people.unassign,
+    people.comment,
+    people.todo,
+    people.digest,
+):
+    app.command()(people_command)
 app.add_typer(metric.app, name="metric")
 app.add_typer(report.app, name="report")
 app.add_typer(report.review_app, name="review")
