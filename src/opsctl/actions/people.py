@@ -34,7 +34,7 @@ def _assigned(run_id: str, key: str, previous: str | None, document: RunDocument
         item=key,
         assignee=assignment.assignee,
         due=assignment.due,
-        any_role=assignment.any_role,
+        any_role=bool(assignment.any_role),
         previous=previous,
     )
 

@@ -140,7 +140,7 @@ def _assign(document: RunDocument, event: Event) -> None:
         {
             "assignee": detail.get("assignee") or None,
             "due": detail.get("due") or None,
-            "any_role": detail.get("any_role") == "yes",
+            "any_role": True if detail.get("any_role") == "yes" else None,
         }
     )
     if assignment.assignee is None and assignment.due is None:

@@ -62,8 +62,8 @@ class Assignment(_Doc):
 
     assignee: str | None = None
     due: dt.date | None = None
-    any_role: bool = Field(
-        default=False, description="Assigned to someone not holding the item's owner role."
+    any_role: bool | None = Field(
+        default=None, description="True: assigned to someone not holding the item's owner role."
     )
 
 
