@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -223,3 +224,34 @@ def test_assign_through_a_process_prints_json(opsctl: CliCaller) -> None:
         PM,
         "2026-03-05",
     )
+
+
+def test_assignments_and_comments_from_two_branches_merge(opsctl: CliCaller) -> None:
+    from opsctl.engine.history import verify
+    from opsctl.git.merge import merge_file
+
+    runs = opsctl.root / ".opsctl" / "runs"
+    base = (runs / "rel-1.json").read_bytes()
+    opsctl.ok("assign", "rel-1", "scope", PM, "--due", "+3d")
+    opsctl.ok("comment", "rel-1", "scope", "ours")
+    ours = runs.parent / "ours.json"
+    ours.write_bytes((runs / "rel-1.json").read_bytes())
+    (runs / "rel-1.json").write_bytes(base)
+    opsctl.monkeypatch.setenv("OPSCTL_NOW", "2026-03-02T10:00:00Z")
+    opsctl.ok("assign", "rel-1", "scope", OPS, "--any-role")
+    opsctl.ok("assign", "rel-1", "deploy", OPS, "--due", "+1w")
+    theirs = runs / "rel-1.json"
+    merged = merge_file(ours, theirs, dt_at("2026-03-02T11:00:00Z"))
+    document = RunDocument.model_validate(merged.content())
+    assert verify(document) is None
+    assert document.assignments is not None
+    assert {key: a.assignee for key, a in document.assignments.items()} == {
+        "plan/scope": OPS,
+        "ship/deploy": OPS,
+    }, "the later assignment of one item wins; others combine"
+    assert document.assignments["plan/scope"].due is None
+    assert [c.text for c in document.comments or []] == ["ours"]
+
+
+def dt_at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -131,12 +131,15 @@ class DigestFormat(str, Enum):
 
 def _item_line(item: OpenItem, code: str) -> str:
     due = f" (due {item.due.isoformat()})" if item.due else ""
-    waiting = f"; waiting for {item.waiting_for}" if item.waiting_for else ""
+    waiting = ""
+    if item.waiting_for:
+        blocked = item.waiting_for.startswith("blocked")
+        waiting = f"; {'' if blocked else 'waiting for '}{item.waiting_for}"
     return f"- {item.run} {code}{item.item}{code} {item.title}{due}{waiting}"
 
 
-def _person_lines(row: PersonDigest, bold: str, code: str) -> list[str]:
-    """One person's section: headings and one line per entry."""
+def _person_lines(row: PersonDigest, bold: str, code: str) -> list[list[str]]:
+    """One person's part: a heading and one line per entry for each kind of entry."""
     sections: list[tuple[str, list[str]]] = [
         ("Overdue", [_item_line(item, code) for item in row.overdue]),
         ("Due soon", [_item_line(item, code) for item in row.due_soon]),
@@ -156,13 +159,10 @@ def _person_lines(row: PersonDigest, bold: str, code: str) -> list[str]:
             ],
         ),
     ]
-    lines: list[str] = []
-    for title, entries in sections:
-        if entries:
-            lines += [f"{bold}{title}{bold}", *entries]
+    parts = [[f"{bold}{title}{bold}", *entries] for title, entries in sections if entries]
     if row.done:
-        lines.append(f"Done in the period: {row.done} item{'s' if row.done != 1 else ''}")
-    return lines
+        parts.append([f"Done in the period: {row.done} item{'s' if row.done != 1 else ''}"])
+    return parts
 
 
 def _who(row: PersonDigest) -> str:
@@ -179,7 +179,9 @@ def to_markdown(result: Digest) -> str:
     if not result.people:
         lines.append("Nothing overdue, due soon, waiting for a sign-off or expiring.")
     for row in result.people:
-        lines += [f"## {_who(row)}", "", *_person_lines(row, "**", "`"), ""]
+        lines += [f"## {_who(row)}", ""]
+        for part in _person_lines(row, "**", "`"):
+            lines += [*part, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -204,7 +206,8 @@ def to_slack(result: Digest) -> dict[str, Any]:
         blocks.append(_section("Nothing overdue, due soon, waiting for a sign-off or expiring."))
     room = (SLACK_BLOCK_LIMIT - 2) // 2
     for row in result.people[:room]:
-        body = "\n".join(_slack_escape(line) for line in _person_lines(row, "*", "`"))
+        parts = _person_lines(row, "*", "`")
+        body = "\n".join(_slack_escape(line) for part in parts for line in part)
         blocks += [{"type": "divider"}, _section(f"*{_slack_escape(_who(row))}*\n{body}")]
     if len(result.people) > room:
         blocks.append(_section(f"and {len(result.people) - room} more people"))
