@@ -203,3 +203,12 @@ def test_runs_label_selector_on_the_demo(
     assert runs(call, "--label", "customer-facing", "--label", "emergency") == []
     code, _, err = call("runs", "--due-before", "soon")
     assert code == 2 and "--due-before: expected YYYY-MM-DD" in err
+
+
+def test_digest_escapes_text_from_other_people(opsctl: CliCaller) -> None:
+    opsctl.ok("block", "rel-1", "scope", "--reason", "ask <!channel> \x1b[31mnow\x1b[0m\nplease")
+    for digest_format in ("markdown", "slack"):
+        out = opsctl.ok("digest", "--format", digest_format)
+        assert "\x1b" not in out
+        assert "blocked: ask &lt;!channel&gt; [31mnow[0m please" in out
+        assert "<!channel>" not in out

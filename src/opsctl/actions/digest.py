@@ -8,6 +8,7 @@ message body for ``curl``. opsctl itself sends nothing.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from enum import Enum
 from typing import Any, ClassVar
@@ -21,6 +22,7 @@ from opsctl.clock import parse_period
 from opsctl.definitions.config import Person
 from opsctl.engine.people import assignment_of
 from opsctl.store.documents import ItemStatus
+from opsctl.text import strip_controls
 
 SLACK_TEXT_LIMIT = 3000
 """Slack refuses a section whose text is longer than this."""
@@ -129,24 +131,33 @@ class DigestFormat(str, Enum):
     SLACK = "slack"
 
 
-def _item_line(item: OpenItem, code: str) -> str:
+def _text(value: str) -> str:
+    """User text on one line, without control characters, with &, < and > escaped.
+
+    Titles and reasons arrive through git from other people; in Markdown and
+    in Slack's mrkdwn alike, < and > would start HTML or a Slack link.
+    """
+    return html.escape(" ".join(strip_controls(value).split()), quote=False)
+
+
+def _item_line(item: OpenItem) -> str:
     due = f" (due {item.due.isoformat()})" if item.due else ""
     waiting = ""
     if item.waiting_for:
         blocked = item.waiting_for.startswith("blocked")
-        waiting = f"; {'' if blocked else 'waiting for '}{item.waiting_for}"
-    return f"- {item.run} {code}{item.item}{code} {item.title}{due}{waiting}"
+        waiting = f"; {'' if blocked else 'waiting for '}{_text(item.waiting_for)}"
+    return f"- {item.run} `{item.item}` {_text(item.title)}{due}{waiting}"
 
 
-def _person_lines(row: PersonDigest, bold: str, code: str) -> list[list[str]]:
+def _person_lines(row: PersonDigest, bold: str) -> list[list[str]]:
     """One person's part: a heading and one line per entry for each kind of entry."""
     sections: list[tuple[str, list[str]]] = [
-        ("Overdue", [_item_line(item, code) for item in row.overdue]),
-        ("Due soon", [_item_line(item, code) for item in row.due_soon]),
+        ("Overdue", [_item_line(item) for item in row.overdue]),
+        ("Due soon", [_item_line(item) for item in row.due_soon]),
         (
             "Waiting for your sign-off",
             [
-                f"- {s.run} phase {code}{s.phase}{code} as {s.role}"
+                f"- {s.run} phase `{s.phase}` as {s.role}"
                 + (" (items complete)" if s.ready else "")
                 for s in row.signoffs
             ],
@@ -154,7 +165,7 @@ def _person_lines(row: PersonDigest, bold: str, code: str) -> list[list[str]]:
         (
             "Waivers about to expire",
             [
-                f"- {w.run} {code}{w.item}{code} on {w.expires.isoformat()}: {w.reason}"
+                f"- {w.run} `{w.item}` on {w.expires.isoformat()}: {_text(w.reason)}"
                 for w in row.waivers_expiring
             ],
         ),
@@ -166,7 +177,7 @@ def _person_lines(row: PersonDigest, bold: str, code: str) -> list[list[str]]:
 
 
 def _who(row: PersonDigest) -> str:
-    return f"{row.name} <{row.person}>" if row.name else row.person
+    return _text(f"{row.name} ({row.person})" if row.name else row.person)
 
 
 def _title(result: Digest) -> str:
@@ -180,14 +191,9 @@ def to_markdown(result: Digest) -> str:
         lines.append("Nothing overdue, due soon, waiting for a sign-off or expiring.")
     for row in result.people:
         lines += [f"## {_who(row)}", ""]
-        for part in _person_lines(row, "**", "`"):
+        for part in _person_lines(row, "**"):
             lines += [*part, ""]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _slack_escape(text: str) -> str:
-    """Text as Slack mrkdwn shows it literally (&, < and > are control characters there)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -206,9 +212,8 @@ def to_slack(result: Digest) -> dict[str, Any]:
         blocks.append(_section("Nothing overdue, due soon, waiting for a sign-off or expiring."))
     room = (SLACK_BLOCK_LIMIT - 2) // 2
     for row in result.people[:room]:
-        parts = _person_lines(row, "*", "`")
-        body = "\n".join(_slack_escape(line) for part in parts for line in part)
-        blocks += [{"type": "divider"}, _section(f"*{_slack_escape(_who(row))}*\n{body}")]
+        body = "\n".join(line for part in _person_lines(row, "*") for line in part)
+        blocks += [{"type": "divider"}, _section(f"*{_who(row)}*\n{body}")]
     if len(result.people) > room:
         blocks.append(_section(f"and {len(result.people) - room} more people"))
     return {"text": title, "blocks": blocks}
