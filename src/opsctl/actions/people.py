@@ -27,15 +27,16 @@ class Assigned(Result):
     previous: str | None = Field(description="Who had the item before, if anyone.")
 
 
-def _assigned(run_id: str, key: str, previous: str | None, document: RunDocument) -> Assigned:
+def _assigned(document: RunDocument, key: str) -> Assigned:
+    """An item's assignment just recorded; the ``assign`` event names who had it (``was``)."""
     assignment = assignment_of(document, key)
     return Assigned(
-        run=run_id,
+        run=document.id,
         item=key,
         assignee=assignment.assignee,
         due=assignment.due,
         any_role=bool(assignment.any_role),
-        previous=previous,
+        previous=document.history[-1].detail.get("was") or None,
     )
 
 
@@ -63,8 +64,7 @@ def assign_item(
             due=due_date,
             any_role=any_role,
         )
-        previous = document.history[-1].detail.get("was") or None
-    return _assigned(run_id, key, previous, document)
+    return _assigned(document, key)
 
 
 def unassign_item(session: Session, run_id: str, ref: str) -> Assigned:
@@ -72,8 +72,7 @@ def unassign_item(session: Session, run_id: str, ref: str) -> Assigned:
     store = session.runs
     with store.update(run_id) as document:
         key = unassign(document, store.framework_of(document), ref, session.actor, session.now())
-        previous = document.history[-1].detail.get("was") or None
-    return _assigned(run_id, key, previous, document)
+    return _assigned(document, key)
 
 
 class Commented(Result):
