@@ -632,7 +632,7 @@ def test_walk_skip_block_later_and_bad_answers(cli: CliRunner, rel: Path) -> Non
     answers = "x\nl\ns\n\nfixed date\n2099-01-01\nb\nno data\nl\n"
     result = cli.invoke(app, ["walk", "rel-2-4"], input=answers)
     assert result.exit_code == 0, result.output
-    assert "please answer d, s, b, l or q" in result.output
+    assert "please answer d, s, b, a, l or q" in result.output
     assert "an answer is needed here" in result.output
     items = load("rel-2-4")["items"]
     assert "planning/stakeholders-aligned" not in items

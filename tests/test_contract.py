@@ -61,6 +61,11 @@ def test_every_documented_verb_exists() -> None:
         "git setup",
         "merge-file",
         "sync-check",
+        "assign",
+        "unassign",
+        "comment",
+        "todo",
+        "digest",
     ):
         assert verb in names, verb
 
@@ -85,6 +90,8 @@ JSON_COMMANDS = [
     (["review", "due"], "reviews-due"),
     (["team", "list"], "team"),
     (["audit", "verify"], "audit"),
+    (["todo", "--person", "pm@example.com"], "todo"),
+    (["digest"], "digest"),
 ]
 
 

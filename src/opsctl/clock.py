@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 from opsctl.errors import InvalidField, UsageError
 
@@ -43,3 +44,40 @@ def parse_date(text: str, what: str = "date") -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidField(what, f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+RELATIVE_DATE = re.compile(r"\+(\d{1,4})([dw])")
+"""A date relative to today: ``+3d`` (three days), ``+2w`` (two weeks)."""
+
+
+def parse_due(
+    text: str, what: str = "due", today: dt.date | None = None, *, past_ok: bool = False
+) -> dt.date:
+    """A due date from user input, ``YYYY-MM-DD`` or ``+3d`` / ``+2w``, not in the past.
+
+    A relative date is resolved against :func:`today` (``OPSCTL_NOW`` when
+    set), so the stored date is absolute and means the same to everyone.
+    ``past_ok`` accepts past dates, for selecting rather than setting.
+    """
+    base = today or now().date()
+    relative = RELATIVE_DATE.fullmatch(text.strip())
+    if relative is not None:
+        days = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
+        return base + dt.timedelta(days=days)
+    try:
+        date = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidField(
+            what, f"expected YYYY-MM-DD or a relative date like +3d or +2w, got {text!r}"
+        ) from None
+    if date < base and not past_ok:
+        raise InvalidField(what, f"{date.isoformat()} is in the past (today is {base.isoformat()})")
+    return date
+
+
+def parse_period(text: str, what: str = "since") -> dt.timedelta:
+    """A length of time from user input: ``7d`` (days) or ``2w`` (weeks), at least a day."""
+    found = re.fullmatch(r"\+?(\d{1,4})([dw])", text.strip())
+    if found is None or int(found.group(1)) == 0:
+        raise InvalidField(what, f"expected a number of days or weeks like 7d or 2w, got {text!r}")
+    return dt.timedelta(days=int(found.group(1)) * (7 if found.group(2) == "w" else 1))

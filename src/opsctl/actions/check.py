@@ -10,6 +10,7 @@ to raise when the outcome is not ok.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import ClassVar
@@ -19,6 +20,7 @@ from pydantic import PrivateAttr
 from opsctl.actions.automated import Progress, run_automated_checks
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
+from opsctl.engine.selection import RunSelector
 from opsctl.errors import CheckFailed, DefinitionError, OpsctlError, StoreError
 from opsctl.gate.check import (
     CheckReport,
@@ -35,6 +37,8 @@ from opsctl.store import files
 from opsctl.store.documents import RunDocument, RunStatus, normalize_ref
 
 NO_RUNS = "no active runs to check"
+NO_SELECTED = "no run matches the selectors"
+ACTIVE = RunSelector(status=RunStatus.ACTIVE)
 
 
 class CheckedItem(View):
@@ -179,8 +183,13 @@ def _by_ref(session: Session, ref: str, allow_unlinked: bool) -> tuple[list[str]
 
 
 def _selected_ids(
-    session: Session, run_id: str | None, ref: str | None, allow_unlinked: bool
+    session: Session,
+    run_id: str | None,
+    ref: str | None,
+    allow_unlinked: bool,
+    selector: RunSelector | None = None,
 ) -> tuple[list[str], list[str]]:
+    """The runs to check: one, those linked to a ref, or the active ones the selector picks."""
     if run_id is not None:
         return [run_id], []
     if ref is not None:
@@ -188,8 +197,12 @@ def _selected_ids(
     headers, errors = session.runs.headers()
     if errors:
         raise StoreError(*(e for error in errors for e in error.problems), path=errors[0].path)
-    active = [header.id for header in headers if header.status is RunStatus.ACTIVE]
-    return active, [] if active else [NO_RUNS]
+    selector = selector or RunSelector()
+    if selector.status is None:
+        selector = replace(selector, status=RunStatus.ACTIVE)
+    today = session.today()
+    chosen = [header.id for header in headers if selector.matches(header, today)]
+    return chosen, [] if chosen else [NO_RUNS if selector == ACTIVE else NO_SELECTED]
 
 
 def _load(
@@ -217,8 +230,9 @@ def check_runs(
     *,
     ref: str | None = None,
     allow_unlinked: bool = False,
+    selector: RunSelector | None = None,
 ) -> CheckOutcome:
-    """Check one run, the runs linked to a git ref, or every active run.
+    """Check one run, the runs linked to a git ref, or every active run the selector picks.
 
     An input that cannot be read (the configuration, the runs folder, a run,
     its pinned definition) does not stop the report: it is listed in
@@ -228,7 +242,7 @@ def check_runs(
     demand = demand or Demand()
     errors: list[OpsctlError] = []
     try:
-        ids, notes = _selected_ids(session, run_id, ref, allow_unlinked)
+        ids, notes = _selected_ids(session, run_id, ref, allow_unlinked, selector)
     except (StoreError, DefinitionError) as exc:
         errors.append(exc)
         ids, notes = [], []

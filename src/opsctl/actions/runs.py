@@ -9,7 +9,7 @@ from typing import ClassVar
 from opsctl.actions.items import VoidedSignoff
 from opsctl.actions.results import Result
 from opsctl.actions.session import Session
-from opsctl.clock import parse_date
+from opsctl.clock import parse_due
 from opsctl.definitions.model import Framework
 from opsctl.engine.applicability import condition_paths, not_applicable
 from opsctl.engine.approvals import holders
@@ -86,7 +86,7 @@ def repository_facts(session: Session, framework: Framework) -> list[str]:
 
 def _due_date(session: Session, due: str | None, at: dt.datetime) -> dt.date | None:
     if due:
-        return parse_date(due, "due")
+        return parse_due(due, "due", at.date())
     days = session.config.defaults.due_in_days
     return at.date() + dt.timedelta(days=days) if days else None
 

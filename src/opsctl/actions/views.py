@@ -18,6 +18,7 @@ from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Item, Phase
 from opsctl.engine.applicability import applies, phase_applies, why_not
 from opsctl.engine.runs import current_phase, gate_report, item_key, progress, state_of
+from opsctl.engine.selection import RunSelector
 from opsctl.errors import StoreError
 from opsctl.store.documents import Event, ItemStatus, RunDocument, RunHeader
 
@@ -81,13 +82,15 @@ class RunList(Result):
     errors: list[str] = Field(default=[], exclude=True)
 
 
-def list_runs(session: Session) -> RunList:
-    """Every run of the workspace, in id order."""
+def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
+    """Every run of the workspace (those the selector picks, if given), in id order."""
     store = session.runs
     documents, errors = store.headers()
     today = session.today()
     rows = []
     for document in documents:
+        if selector and not selector.matches(document, today):
+            continue
         try:
             rows.append(run_summary(document, store.framework_of(document), today))
         except StoreError as exc:
@@ -134,6 +137,18 @@ class ItemView(View):
     note: str | None = Field(default=None, exclude_if=_omitted)
     reason: str | None = Field(default=None, exclude_if=_omitted)
     expires: dt.date | None = Field(default=None, exclude_if=_omitted)
+    assignee: str | None = Field(default=None, exclude_if=_omitted)
+    due: dt.date | None = Field(default=None, exclude_if=_omitted)
+    any_role: bool | None = Field(default=None, exclude_if=_omitted)
+
+
+class CommentView(View):
+    """A comment on the run or one of its items."""
+
+    at: dt.datetime
+    by: str
+    item: str | None = Field(default=None, exclude_if=_omitted)
+    text: str
 
 
 class SignoffLine(View):
@@ -223,11 +238,15 @@ class RunStatus(Result):
     definition: DefinitionView
     approvals: list[ApprovalView]
     phases: list[PhaseView]
+    comments: list[CommentView] = Field(default_factory=list)
 
 
 def _item_view(document: RunDocument, phase: Phase, item: Item) -> ItemView:
     state = state_of(document, phase, item)
     recorded = state.model_dump(exclude={"status"}) if state else {}
+    assignment = (document.assignments or {}).get(item_key(phase, item))
+    if assignment is not None:
+        recorded |= assignment.model_dump(exclude_defaults=True)
     return ItemView(
         key=item_key(phase, item),
         id=item.id,
@@ -283,6 +302,7 @@ def status_of(
         ),
         approvals=[ApprovalView(**approval.model_dump()) for approval in document.approvals],
         phases=[_phase_view(document, phase, today, people or []) for phase in framework.phases],
+        comments=[CommentView(**comment.model_dump()) for comment in document.comments or []],
     )
 
 

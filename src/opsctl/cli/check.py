@@ -12,6 +12,16 @@ import typer
 
 from opsctl.cli import state
 from opsctl.cli.output import console, emit, err_console, say
+from opsctl.cli.selectors import (
+    AssigneeOption,
+    DueBeforeOption,
+    FrameworkOption,
+    LabelOption,
+    OverdueOption,
+    StatusChoice,
+    StatusOption,
+    selector,
+)
 from opsctl.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
@@ -52,14 +62,22 @@ def _validate(
     ref: str | None,
     output_format: CheckFormat,
     output: Path | None,
+    selected: bool = False,
 ) -> None:
-    """Refuse a bad combination of arguments before anything runs."""
+    """Refuse a bad combination of arguments before anything runs.
+
+    Selectors narrow --all (and imply it), so they go with neither RUN nor --ref.
+    """
     if output is not None:
         if output_format is CheckFormat.TEXT:
             raise UsageError("--output needs --format json, junit, github or markdown")
         _writable(output)
-    if [run_id is not None, all_runs, ref is not None].count(True) != 1:
-        raise UsageError("name one RUN, or pass --all for every active run, or --ref REF")
+    if selected and (run_id is not None or ref is not None):
+        raise UsageError("selectors (--status, --assignee, ...) go with --all, not RUN or --ref")
+    if [run_id is not None, all_runs or selected, ref is not None].count(True) != 1:
+        raise UsageError(
+            "name one RUN, or pass --all for every active run (selectors narrow it), or --ref REF"
+        )
 
 
 def _demand(phase: str | None, through: str | None, complete: bool) -> Demand:
@@ -135,6 +153,12 @@ def check(
     run_checks: bool = typer.Option(
         False, "--run-checks", help="Also run the items' automated checks (file, command, metric)."
     ),
+    status: StatusChoice | None = StatusOption,
+    framework: str | None = FrameworkOption,
+    assignee: str | None = AssigneeOption,
+    overdue: bool = OverdueOption,
+    labels: list[str] = LabelOption,
+    due_before: str | None = DueBeforeOption,
 ) -> None:
     """Answer "is anything broken or late?" for CI; release jobs demand more.
 
@@ -144,7 +168,8 @@ def check(
     waiver in the current phase has lapsed. The current phase, in progress
     and on time, is reported as pending, not failed: run it on every commit.
     --through PHASE and --complete demand that a run has passed a phase or
-    every phase; --ref selects the runs linked to a git tag or branch.
+    every phase; --ref selects the runs linked to a git tag or branch, and
+    the selectors (--framework, --label, --assignee, ...) narrow --all.
 
     Exit 0 ok; 1 something demanded is missing (each listed with its owner);
     2 bad input or an input that cannot be read (the report is still written).
@@ -154,7 +179,8 @@ def check(
     from opsctl.actions.check import ReportFormat, check_runs
     from opsctl.cli.render import print_check
 
-    _validate(run_id, all_runs, ref, output_format, output)
+    chosen = selector(status, framework, assignee, overdue, labels, due_before)
+    _validate(run_id, all_runs, ref, output_format, output, bool(chosen))
     demand = _demand(phase, through, complete)
     result = check_runs(
         state.session(),
@@ -164,6 +190,7 @@ def check(
         _progress,
         ref=ref,
         allow_unlinked=allow_unlinked,
+        selector=chosen,
     )
     if output_format is CheckFormat.TEXT or output is not None:
         print_check(result.report)

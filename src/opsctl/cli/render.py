@@ -30,7 +30,21 @@ def _item_detail(item: dict[str, Any]) -> str:
         parts.append("until " + item["expires"])
     if item.get("note"):
         parts.append("note: " + safe(item["note"]))
+    if item.get("assignee") or item.get("due"):
+        who = f"assigned to {safe(item['assignee'])}" if item.get("assignee") else "unassigned"
+        parts.append(who + (f", due {item['due']}" if item.get("due") else ""))
     return "; ".join(parts)
+
+
+def comment_lines(comments: list[dict[str, Any]], item: str | None = None) -> list[str]:
+    """Comments as lines: date, author, what they are on, text (only one item's, if given)."""
+    return [
+        f"[dim]{c['at'][:10]} {safe(c['by'])}[/]"
+        + (f" on {c['item']}" if c.get("item") and item is None else "")
+        + f": {safe(c['text'])}"
+        for c in comments
+        if item is None or c.get("item") == item
+    ]
 
 
 def _phase_table(phase: dict[str, Any]) -> Table:
@@ -139,6 +153,10 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
         if phase["current"] or all_phases or marker != " ":
             for line in signoff_lines(view, phase):
                 out.print("  " + line)
+    if view.get("comments"):
+        out.print("[bold]comments[/]")
+        for line in comment_lines(view["comments"]):
+            out.print("  " + line)
     if run["phase"] is None:
         out.print("[green]run completed[/]")
 

@@ -15,6 +15,16 @@ from opsctl.cli.output import (
     print_columns,
     say,
 )
+from opsctl.cli.selectors import (
+    AssigneeOption,
+    DueBeforeOption,
+    FrameworkOption,
+    LabelOption,
+    OverdueOption,
+    StatusChoice,
+    StatusOption,
+    selector,
+)
 from opsctl.errors import StoreError
 
 
@@ -47,7 +57,9 @@ def start(
     ),
     title: str = typer.Option(..., "--title", "-t", help="What this run is for."),
     run_id: str | None = typer.Option(None, "--id", help="Run id (default: from the title)."),
-    due: str | None = typer.Option(None, "--due", help="Due date, YYYY-MM-DD."),
+    due: str | None = typer.Option(
+        None, "--due", help="Due date: YYYY-MM-DD, or relative like +3d or +2w."
+    ),
     refs: list[str] = typer.Option(
         [], "--ref", help="A git tag or branch this run is for (repeatable); see check --ref."
     ),
@@ -61,7 +73,7 @@ def start(
 ) -> None:
     """Start a run of a framework for a concrete initiative.
 
-    Example: opsctl start release-management --title "Release 2.4" --label data-migration
+    Example: opsctl start release-management --title "Release 2.4" --due +2w
     """
     from opsctl.actions.runs import start_run
 
@@ -78,18 +90,33 @@ def start(
     say(f"next: opsctl walk {result.run}   or   opsctl status {result.run}")
 
 
-def runs(output_format: OutputFormat = FormatOption) -> None:
+def runs(
+    status: StatusChoice | None = StatusOption,
+    framework: str | None = FrameworkOption,
+    assignee: str | None = AssigneeOption,
+    overdue: bool = OverdueOption,
+    labels: list[str] = LabelOption,
+    due_before: str | None = DueBeforeOption,
+    output_format: OutputFormat = FormatOption,
+) -> None:
     """List the workspace's runs: id, framework, phase, progress, due, status.
 
-    Example: opsctl runs --format json
+    The selectors narrow the list; a run must meet all of them.
+
+    Example: opsctl runs --assignee alice@example.com --overdue
     """
     from opsctl.actions.views import list_runs
 
-    result = list_runs(state.session())
+    chosen = selector(status, framework, assignee, overdue, labels, due_before)
+    result = list_runs(state.session(), chosen)
     if output_format is OutputFormat.JSON:
         emit(result)
     elif not result.runs and not result.errors:
-        say("no runs yet; start one with: opsctl start FRAMEWORK --title TITLE")
+        say(
+            "no run matches the selectors"
+            if chosen
+            else "no runs yet; start one with: opsctl start FRAMEWORK --title TITLE"
+        )
     else:
         print_columns(
             ["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"],

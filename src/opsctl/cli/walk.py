@@ -19,8 +19,9 @@ from opsctl.errors import Interrupted, OpsctlError, UsageError
 
 if TYPE_CHECKING:
     from opsctl.definitions.model import Item, Phase
+    from opsctl.store.documents import RunDocument
 
-CHOICES = {"d": "done", "s": "skip", "b": "block", "l": "later", "q": "quit"}
+CHOICES = {"d": "done", "s": "skip", "b": "block", "a": "assign", "l": "later", "q": "quit"}
 
 
 class _EndOfInput(Exception):
@@ -90,8 +91,9 @@ def walk(
 ) -> None:
     """Walk through the current phase item by item, then advance when the gate is met.
 
-    For each open item it shows the help text and owner and asks:
-    d(one) / s(kip, with reason) / b(lock, with reason) / l(ater) / q(uit).
+    For each open item it shows the help text, owner, assignee, due date and
+    comments, and asks: d(one) / s(kip, with reason) / b(lock, with reason) /
+    a(ssign to someone, with a due date) / l(ater) / q(uit).
     Every answer is saved at once; Ctrl-C keeps what was recorded (exit 130).
 
     Example: opsctl walk rel-2-4
@@ -135,32 +137,53 @@ def _walk_phases(run_id: str, prompter: Prompter) -> None:
             and not item_complete(state_of(document, phase, item), today)[0]
         ]
         for position, item in enumerate(pending, start=1):
-            if not _walk_item(run_id, phase, item, f"[{position}/{len(pending)}]", prompter):
+            counter = f"[{position}/{len(pending)}]"
+            if not _walk_item(run_id, document, phase, item, counter, prompter):
                 return
         if not _offer_advance(run_id, prompter):
             return
 
 
-def _walk_item(run_id: str, phase: Phase, item: Item, counter: str, prompter: Prompter) -> bool:
-    """Ask about one item; False when the user wants to stop."""
+def _show_item(document: RunDocument, phase: Phase, item: Item, counter: str) -> None:
+    """An item's title, help, owner, assignee, due date and comments."""
+    from opsctl.engine.people import assignment_of
     from opsctl.engine.runs import item_key
 
     out = console()
-    out.print(f"\n{safe(counter)} [bold]{safe(item.title)}[/] [dim]{item_key(phase, item)}[/]")
+    key = item_key(phase, item)
+    out.print(f"\n{safe(counter)} [bold]{safe(item.title)}[/] [dim]{key}[/]")
     out.print(f"  {safe(item.help)}")
     extra = "" if item.required else ", optional"
     evidence = "" if item.evidence.value == "none" else f", evidence: {item.evidence.value}"
-    out.print(f"  [dim]owner: {item.owner}{evidence}{extra}[/]")
+    assignment = assignment_of(document, key)
+    assigned = f", assigned to {safe(assignment.assignee)}" if assignment.assignee else ""
+    due = f", due {assignment.due.isoformat()}" if assignment.due else ""
+    out.print(f"  [dim]owner: {item.owner}{assigned}{due}{evidence}{extra}[/]")
+    for comment in document.comments or []:
+        if comment.item == key:
+            when = comment.at.date().isoformat()
+            out.print(f"  [dim]{when} {safe(comment.by)}:[/] {safe(comment.text)}")
+
+
+def _walk_item(
+    run_id: str, document: RunDocument, phase: Phase, item: Item, counter: str, prompter: Prompter
+) -> bool:
+    """Ask about one item; False when the user wants to stop."""
+    out = console()
+    _show_item(document, phase, item, counter)
     while True:
-        answer = prompter.ask("  d(one) s(kip) b(lock) l(ater) q(uit)? ").lower()[:1]
+        answer = prompter.ask("  d(one) s(kip) b(lock) a(ssign) l(ater) q(uit)? ").lower()[:1]
         choice = CHOICES.get(answer)
         if choice is None:
-            out.print("  [yellow]please answer d, s, b, l or q[/]")
+            out.print("  [yellow]please answer d, s, b, a, l or q[/]")
             continue
         if choice == "quit":
             return False
         if choice == "later":
             return True
+        if choice == "assign":
+            _assign(run_id, phase, item, prompter)
+            continue
         try:
             _record(run_id, phase, item, choice, prompter)
         except OpsctlError as exc:
@@ -191,6 +214,22 @@ def _record(run_id: str, phase: Phase, item: Item, choice: str, prompter: Prompt
     for line in voided_lines(result.voided):
         console().print(f"  {safe(line)}")
     console().print(f"  [green]recorded: {status.value}[/]")
+
+
+def _assign(run_id: str, phase: Phase, item: Item, prompter: Prompter) -> None:
+    """Hand the item to someone from the roster, with an optional due date; errors are shown."""
+    from opsctl.actions.people import assign_item
+    from opsctl.engine.runs import item_key
+
+    person = prompter.ask_required("  assign to (email from the roster): ")
+    due = prompter.ask("  due (YYYY-MM-DD, +3d, +2w; optional): ") or None
+    try:
+        result = assign_item(state.session(), run_id, item_key(phase, item), person, due)
+    except OpsctlError as exc:
+        console().print(f"  [red]{safe(str(exc))}[/]")
+        return
+    due_text = f", due {result.due.isoformat()}" if result.due else ""
+    console().print(f"  [green]assigned to {safe(result.assignee)}{due_text}[/]")
 
 
 def _ask_expiry(prompter: Prompter) -> dt.date | None:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from opsctl.store.documents import (
     Approval,
+    Assignment,
+    Comment,
     Event,
     ItemState,
     ItemStatus,
@@ -124,6 +126,37 @@ def _label(document: RunDocument, event: Event) -> None:
         document.facts = sorted(_names(detail["facts"])) or None
 
 
+def _assign(document: RunDocument, event: Event) -> None:
+    """An item's assignee and due date as the event states them (empty: none).
+
+    The event carries the whole resulting assignment, so when two branches
+    assign one item the later event wins, as for an item's status.
+    """
+    if event.item is None:
+        return
+    detail = event.detail
+    assignments = dict(document.assignments or {})
+    assignment = Assignment.model_validate(
+        {
+            "assignee": detail.get("assignee") or None,
+            "due": detail.get("due") or None,
+            "any_role": True if detail.get("any_role") == "yes" else None,
+        }
+    )
+    if assignment.assignee is None and assignment.due is None:
+        assignments.pop(event.item, None)
+    else:
+        assignments[event.item] = assignment
+    document.assignments = assignments or None
+
+
+def _comment(document: RunDocument, event: Event) -> None:
+    comment = Comment(
+        at=event.at, by=event.actor, item=event.item, text=event.detail.get("text", "")
+    )
+    document.comments = [*(document.comments or []), comment]
+
+
 TRANSITIONS: dict[str, Callable[[RunDocument, Event], None]] = {
     **dict.fromkeys(STATUS_ACTIONS, _set_status),
     "reopen": _reopen,
@@ -134,6 +167,8 @@ TRANSITIONS: dict[str, Callable[[RunDocument, Event], None]] = {
     "upgrade": _upgrade,
     "link": _link,
     "label": _label,
+    "assign": _assign,
+    "comment": _comment,
 }
 """What each action does to a run; actions not listed (start, a refused advance,
 a merge) leave the state as it is."""

@@ -57,6 +57,25 @@ class ItemState(_Doc):
     expires: dt.date | None = Field(default=None, description="When a waiver (skip) lapses.")
 
 
+class Assignment(_Doc):
+    """Who an item is handed to and by when (``opsctl assign``); absent: nobody, no date."""
+
+    assignee: str | None = None
+    due: dt.date | None = None
+    any_role: bool | None = Field(
+        default=None, description="True: assigned to someone not holding the item's owner role."
+    )
+
+
+class Comment(_Doc):
+    """A remark left on a run or one of its items (``opsctl comment``)."""
+
+    at: AwareDatetime
+    by: str
+    item: str | None = None
+    text: str
+
+
 class Approval(_Doc):
     """A sign-off of a phase's gate by a person acting in a role."""
 
@@ -149,6 +168,10 @@ class RunHeader(_Doc):
         description="Paths named by the definition's conditions that matched a file or folder "
         "when last evaluated (at start, on a label change, on upgrade); absent while none did.",
     )
+    assignments: dict[str, Assignment] | None = Field(
+        default=None,
+        description="Assignee and due date by 'phase/item' (opsctl assign); absent until set.",
+    )
 
 
 class RunDocument(RunHeader):
@@ -159,6 +182,9 @@ class RunDocument(RunHeader):
     kind: Literal["run"] = "run"
     created_by: str
     approvals: list[Approval] = []
+    comments: list[Comment] | None = Field(
+        default=None, description="Comments on the run and its items, oldest first."
+    )
     history: list[Event] = []
     head: str = Field(
         default="",
