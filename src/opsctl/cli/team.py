@@ -65,3 +65,57 @@ def list_team(output_format: OutputFormat = FormatOption) -> None:
         ["EMAIL", "NAME", "ROLES", "SSH KEYS"],
         [[p.email, p.name or "-", ", ".join(p.roles), str(len(p.keys))] for p in result.people],
     )
+
+
+@app.command("edit")
+def edit(
+    email: str = typer.Argument(..., metavar="EMAIL", help="Email of the person on the roster."),
+    roles: list[str] = typer.Option(
+        [], "--role", "-r", help="Their roles from now on (replaces the old ones); repeatable."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Their new display name."),
+) -> None:
+    """Change a person's roles (the given ones replace the old) or display name.
+
+    Taking away the last holder of a role that an active run still needs for
+    a sign-off is refused: give the role to someone else first.
+
+    Example: opsctl team edit alice@example.com --role product-manager --role qa
+    """
+    from opsctl.actions.team import edit_member
+
+    result = edit_member(state.session(), email, roles, name)
+    named = f" ({result.name})" if result.name else ""
+    say(f"{result.email}{named}: {', '.join(result.roles) or 'no roles'}")
+
+
+@app.command("remove")
+def remove(
+    email: str = typer.Argument(..., metavar="EMAIL", help="Email of the person to remove."),
+    reassign_to: str | None = typer.Option(
+        None,
+        "--reassign-to",
+        metavar="EMAIL",
+        help="Someone on the roster who takes over their open assigned items.",
+    ),
+) -> None:
+    """Take a person off the roster; runs keep their past actions as recorded.
+
+    Their SSH keys move to 'former_people' in config.yaml, so the sign-offs
+    they signed keep verifying, while they can sign nothing new. Refused for
+    the last holder of a role an active run still needs, and for someone with
+    open assigned items unless --reassign-to names who takes them over.
+
+    Example: opsctl team remove carol@example.com --reassign-to bob@example.com
+    """
+    from opsctl.actions.team import remove_member
+
+    result = remove_member(state.session(), email, reassign_to)
+    say(f"removed {result.email} ({', '.join(result.roles) or 'no roles'}) from the roster")
+    if result.keys_kept:
+        say(
+            f"  kept {result.keys_kept} SSH key{'s' if result.keys_kept != 1 else ''} under "
+            "former_people: their past sign-offs still verify"
+        )
+    if result.reassigned:
+        say(f"  {len(result.reassigned)} open items now assigned to {result.reassigned_to}")
