@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import (
     FormatOption,
     OutputFormat,
@@ -68,7 +68,9 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
 
 @app.command("show")
 def show_framework(
-    framework_id: str = typer.Argument(..., metavar="FRAMEWORK", help="Framework id."),
+    framework_id: str = typer.Argument(
+        ..., metavar="FRAMEWORK", autocompletion=completion.framework_ids, help="Framework id."
+    ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """Show one framework as a tree of phases, items, gates and KPIs.
@@ -88,7 +90,11 @@ def show_framework(
 def new_framework(
     framework_id: str = typer.Argument(..., metavar="ID", help="The new framework's id."),
     source_id: str = typer.Option(
-        ..., "--from", metavar="FRAMEWORK", help="The built-in or workspace framework to copy."
+        ...,
+        "--from",
+        metavar="FRAMEWORK",
+        autocompletion=completion.framework_ids,
+        help="The built-in or workspace framework to copy.",
     ),
     folder: Path | None = typer.Option(
         None, "--path", metavar="DIR", help="Folder to write to (default: .opsctl/frameworks)."

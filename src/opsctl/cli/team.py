@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import FormatOption, OutputFormat, emit, print_columns, say
 
 app = typer.Typer(
@@ -16,7 +16,10 @@ app = typer.Typer(
 @app.command("add")
 def add(
     email: str = typer.Argument(
-        ..., metavar="EMAIL", help="Email (or CI user name) of the person."
+        ...,
+        metavar="EMAIL",
+        help="Email (or CI user name) of the person.",
+        autocompletion=completion.people,
     ),
     roles: list[str] = typer.Option([], "--role", "-r", help="A role to give; repeatable."),
     name: str | None = typer.Option(None, "--name", help="Display name."),
@@ -69,7 +72,12 @@ def list_team(output_format: OutputFormat = FormatOption) -> None:
 
 @app.command("edit")
 def edit(
-    email: str = typer.Argument(..., metavar="EMAIL", help="Email of the person on the roster."),
+    email: str = typer.Argument(
+        ...,
+        metavar="EMAIL",
+        help="Email of the person on the roster.",
+        autocompletion=completion.people,
+    ),
     roles: list[str] = typer.Option(
         [], "--role", "-r", help="Their roles from now on (replaces the old ones); repeatable."
     ),
@@ -91,11 +99,17 @@ def edit(
 
 @app.command("remove")
 def remove(
-    email: str = typer.Argument(..., metavar="EMAIL", help="Email of the person to remove."),
+    email: str = typer.Argument(
+        ...,
+        metavar="EMAIL",
+        help="Email of the person to remove.",
+        autocompletion=completion.people,
+    ),
     reassign_to: str | None = typer.Option(
         None,
         "--reassign-to",
         metavar="EMAIL",
+        autocompletion=completion.people,
         help="Someone on the roster who takes over their open assigned items.",
     ),
 ) -> None:
