@@ -143,10 +143,11 @@ def test_removed_signer_keeps_verifying_and_signs_nothing_new(
     ws = Signed(isolated, capsys, monkeypatch)
     ws.setup()
     ws.ok("approve", "r1", "--key", str(ws.lee), "-m", "go", user=LEE)
+    ws.ok("team", "edit", LEE, "--name", "Lee")
     out = ws.ok("team", "remove", LEE)
     assert "kept 1 SSH key under former_people" in out
     config = yaml.safe_load(ws.config.read_text(encoding="utf-8"))
-    assert [p["email"] for p in config["former_people"]] == [LEE]
+    assert [(p["email"], p["name"]) for p in config["former_people"]] == [(LEE, "Lee")]
     assert LEE not in [p["email"] for p in config["people"]]
     assert "intact" in ws.ok("audit", "verify"), "Lee's signed sign-off still verifies"
     ws.ok("reopen", "r1", "scope", user=BOB)
@@ -158,4 +159,5 @@ def test_removed_signer_keeps_verifying_and_signs_nothing_new(
     assert "former_people" not in config
     back = next(p for p in config["people"] if p["email"] == LEE)
     assert len(back["keys"]) == 1, "a member who comes back gets their kept key back"
+    assert back["name"] == "Lee", "and their name"
     assert "intact" in ws.ok("audit", "verify")

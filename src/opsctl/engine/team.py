@@ -127,16 +127,16 @@ def _as_person(entry: Any) -> Person:
     )
 
 
-def _take_former(tree: Any, email: str) -> list[str]:
-    """Take a former member off ``former_people`` (they are back); returns their keys."""
+def _take_former(tree: Any, email: str) -> Any:
+    """Take a former member off ``former_people`` (they are back); returns their entry, if any."""
     former = tree.get("former_people") or []
     for index, entry in enumerate(former):
         if str(entry.get("email", "")).lower() == email.lower():
             del former[index]
             if not former:
                 del tree["former_people"]
-            return [str(key) for key in entry.get("keys") or []]
-    return []
+            return entry
+    return None
 
 
 def add_person(
@@ -148,16 +148,17 @@ def add_person(
 ) -> Person:
     """Add a person to the roster, or give an existing one more roles, keys (and a new name).
 
-    A former member who comes back gets their kept keys back.
+    A former member who comes back gets their kept keys (and name) back.
     """
     email = _check_person(email, roles, read_config(workspace.config_path).all_roles())
 
     def change(tree: Any, current: Config) -> Any:
-        entry = _entry(tree["people"], email, name)
+        back = _take_former(tree, email) or {}
+        entry = _entry(tree["people"], email, name or back.get("name"))
         for role in roles:
             if role not in entry["roles"]:
                 entry["roles"].append(role)
-        kept = _take_former(tree, email)
+        kept = [str(key) for key in back.get("keys") or []]
         others = [f.as_signer() for f in current.former_people if f.email.lower() != email.lower()]
         _add_keys(entry, kept + (keys or []), [*current.people, *others])
         return entry
