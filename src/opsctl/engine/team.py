@@ -1,11 +1,13 @@
 """The team roster in ``.opsctl/config.yaml``: who holds which roles and SSH keys.
 
 The file is edited in round-trip mode (see :mod:`opsctl.definitions.config`),
-so the comments and layout people wrote survive ``opsctl team add``; the
-edited file is validated before it is written, so a roster change can never
-leave a configuration that later commands refuse. A key is appended to a
-person's ``keys`` (older keys stay, so older signed sign-offs keep
-verifying); a key may belong to one person only.
+so the comments and layout people wrote survive ``opsctl team add``, ``edit``
+and ``remove``; the edited file is validated before it is written, so a
+roster change can never leave a configuration that later commands refuse. A
+key is appended to a person's ``keys`` (older keys stay, so older signed
+sign-offs keep verifying); a key may belong to one person only, former
+members included. Removing someone moves their keys to ``former_people``,
+where they check old signatures and sign nothing new.
 """
 
 from __future__ import annotations
