@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.definitions.model import Framework
-from opsctl.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from opsctl.definitions.catalog import Entry
+from opsctl.errors import DefinitionError, UsageError
 
 
 class FrameworkSummary(View):
@@ -104,17 +107,38 @@ def validate_definitions(session: Session, files: list[Path] | None = None) -> V
 
     Targets that cannot be met within a KPI's bounds are warnings, not errors.
     """
-    from opsctl.definitions.catalog import load_files
+    from opsctl.definitions.catalog import load_catalog, load_files
 
     if not files:
-        frameworks = session.catalog.frameworks()
-        warnings = target_warnings(session, frameworks)
+        catalog = session.catalog
+        frameworks = catalog.frameworks()
+        replaced = [
+            (catalog.entries[entry.framework.id].path, entry) for entry in catalog.overridden
+        ]
+        warnings = override_warnings(replaced) + target_warnings(session, frameworks)
         return Validated(count=len(frameworks), files=False, warnings=warnings)
     loaded, diagnostics = load_files(files, session.roles)
     if diagnostics:
         raise DefinitionError(diagnostics)
-    warnings = target_warnings(session, [framework for _, framework in loaded])
+    builtins = load_catalog(None, session.roles).entries
+    replaced = [
+        (path, builtins[framework.id])
+        for path, framework in loaded
+        if framework.id in builtins and path.resolve() != builtins[framework.id].path.resolve()
+    ]
+    warnings = override_warnings(replaced)
+    warnings += target_warnings(session, [framework for _, framework in loaded])
     return Validated(count=len(loaded), files=True, warnings=warnings)
+
+
+def override_warnings(replaced: list[tuple[Path, Entry]]) -> list[str]:
+    """One warning per workspace file that replaces a built-in framework of the same id."""
+    return [
+        f"{path}: framework '{builtin.framework.id}' replaces the built-in framework of the same "
+        "id; give it an id of its own to keep both (opsctl frameworks new ID --from "
+        f"{builtin.framework.id})"
+        for path, builtin in replaced
+    ]
 
 
 def framework_schema() -> dict[str, Any]:
@@ -123,3 +147,56 @@ def framework_schema() -> dict[str, Any]:
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "opsctl framework"
     return document
+
+
+class FrameworkCreated(Result):
+    """``opsctl frameworks new``: the framework file written, and its schema file beside it."""
+
+    KIND: ClassVar[str] = "framework-created"
+
+    id: str
+    source: str = Field(description="The framework it was copied from.")
+    path: str
+    schema_path: str
+    metrics_left_out: list[str] = Field(
+        default_factory=list, description="KPIs the copy leaves declared by its source."
+    )
+
+
+def new_framework(
+    session: Session, framework_id: str, source_id: str, folder: Path | None, force: bool
+) -> FrameworkCreated:
+    """Write a workspace framework to edit: a copy of ``source_id`` under ``framework_id``.
+
+    The JSON Schema (as ``opsctl schema`` prints it) is written beside it and
+    named by the file's modeline. An existing file is refused unless
+    ``force``; so is an id another workspace file already declares.
+    """
+    import json
+
+    from opsctl.definitions.authoring import SCHEMA_FILE, check_framework_id, copy_definition
+    from opsctl.definitions.source import read_text
+    from opsctl.store.files import atomic_write
+
+    check_framework_id(framework_id)
+    folder = session.cwd / folder if folder else session.workspace.frameworks_dir
+    target = folder / f"{framework_id}.yaml"
+    source = session.catalog.get(source_id)
+    taken = session.catalog.entries.get(framework_id)
+    if taken and not taken.builtin and taken.path.resolve() != target.resolve():
+        raise UsageError(f"framework '{framework_id}' already exists in {taken.path}")
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists; give --force to replace it")
+    keep_metrics = framework_id == source.framework.id
+    text, dropped = copy_definition(read_text(source.path), source.path, framework_id, keep_metrics)
+    folder.mkdir(parents=True, exist_ok=True)
+    schema = folder / SCHEMA_FILE
+    atomic_write(schema, json.dumps(framework_schema(), indent=2, sort_keys=True) + "\n")
+    atomic_write(target, text)
+    return FrameworkCreated(
+        id=framework_id,
+        source=source_id,
+        path=str(target),
+        schema_path=str(schema),
+        metrics_left_out=dropped,
+    )

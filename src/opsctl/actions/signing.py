@@ -314,5 +314,5 @@ def signoff_policy(session: Session) -> Iterator[SignoffPolicy | None]:
         return
     keygen = ssh_keygen()
     with tempfile.TemporaryDirectory(prefix="opsctl-verify-") as folder:
-        verifier = RosterVerifier(keygen, config.people, Path(folder))
+        verifier = RosterVerifier(keygen, config.signers(), Path(folder))
         yield SignoffPolicy(verifier.check, config.signed_since)

@@ -1,4 +1,4 @@
-"""Use cases on the team roster: add a person with roles and keys, list the people and roles."""
+"""Use cases on the team roster: add, edit, remove and list people, their roles and keys."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.engine.signatures import parse_public_key
-from opsctl.engine.team import add_person
-from opsctl.errors import InvalidField
+from opsctl.definitions.config import Person
+from opsctl.engine.signatures import parse_public_key, person_of
+from opsctl.engine.team import add_person, edit_person, remove_person
+from opsctl.errors import InvalidField, UsageError
 
 MAX_KEY_FILE = 64 * 1024
 """An SSH public key file is one short line; anything larger is not one."""
@@ -101,4 +102,191 @@ def list_team(session: Session) -> Team:
     return Team(
         people=[Member.model_validate(person.model_dump()) for person in config.people],
         roles=list(config.all_roles()),
+    )
+
+
+class Assignment(View):
+    """An open item of an active run assigned to a person."""
+
+    run: str
+    item: str
+    assignee: str
+
+
+def open_assignments(session: Session, email: str) -> list[Assignment]:
+    """The items not yet complete in active runs that are assigned to ``email``.
+
+    A run that cannot be read is an error, since its assignments cannot be known.
+    """
+    from opsctl.store.documents import ItemStatus, RunStatus
+
+    headers, errors = session.runs.headers()
+    if errors:
+        raise errors[0]
+    found = []
+    for header in (h for h in headers if h.status is RunStatus.ACTIVE):
+        document = session.runs.load(header.id)
+        for key, assignment in sorted((document.assignments or {}).items()):
+            if (assignment.assignee or "").lower() != email.lower():
+                continue
+            state = document.items.get(key)
+            if state is None or state.status in (ItemStatus.OPEN, ItemStatus.BLOCKED):
+                found.append(Assignment(run=header.id, item=key, assignee=email))
+    return found
+
+
+def _reassign(session: Session, assignments: list[Assignment], successor: str) -> None:
+    """Hand each open assignment to ``successor``, recorded in its run's history.
+
+    Where the successor does not hold the item's owner role the assignment
+    says so (``any_role``), as ``opsctl assign --any-role`` would.
+    """
+    from opsctl.engine.people import assign
+    from opsctl.engine.runs import resolve_item
+
+    store, people = session.runs, session.config.people
+    held = {role for person in people if person.email == successor for role in person.roles}
+    for assignment in assignments:
+        with store.update(assignment.run) as document:
+            framework = store.framework_of(document)
+            _, item = resolve_item(framework, assignment.item)
+            assign(
+                document,
+                framework,
+                assignment.item,
+                successor,
+                people,
+                session.actor,
+                session.now(),
+                any_role=item.owner not in held,
+            )
+
+
+def check_reassignment(email: str, assignments: list[Assignment], reassign_to: str | None) -> None:
+    """Refuse to leave a removed person's open items with nobody: ``--reassign-to`` is needed."""
+    if not assignments or reassign_to is not None:
+        return
+    shown = ", ".join(f"{a.run}:{a.item}" for a in assignments[:5])
+    more = f" and {len(assignments) - 5} more" if len(assignments) > 5 else ""
+    raise InvalidField(
+        "reassign_to",
+        f"{email} has {len(assignments)} open assigned item{'s' if len(assignments) != 1 else ''} "
+        f"({shown}{more}); give --reassign-to EMAIL to hand them to someone on the roster",
+    )
+
+
+def _check_successor(session: Session, email: str, reassign_to: str | None) -> None:
+    """``--reassign-to`` must name someone else on the roster."""
+    if reassign_to is None:
+        return
+    if reassign_to.strip().lower() == email.strip().lower():
+        raise InvalidField("reassign_to", f"{reassign_to} is the person being removed")
+    if person_of(reassign_to, session.config.people) is None:
+        known = ", ".join(p.email for p in session.config.people)
+        raise InvalidField("reassign_to", f"'{reassign_to}' is not on the team roster ({known})")
+
+
+def roles_still_needed(session: Session, roles: set[str]) -> dict[str, str]:
+    """Which of ``roles`` an active run still needs for a sign-off, with one such run's id.
+
+    A role is needed when a gate of the run's current phase, or of a phase
+    after it, asks for its sign-off (a sign-off already given can be voided
+    and asked for again, so it still counts).
+    """
+    from opsctl.store.documents import RunStatus
+
+    if not roles:
+        return {}
+    headers, errors = session.runs.headers()
+    if errors:
+        raise errors[0]
+    needed: dict[str, str] = {}
+    for header in (h for h in headers if h.status is RunStatus.ACTIVE and h.phase):
+        phases = session.runs.framework_of(header).phases
+        start = next(i for i, phase in enumerate(phases) if phase.id == header.phase)
+        for phase in phases[start:]:
+            for role in roles.intersection(phase.gate.approvals):
+                needed.setdefault(role, header.id)
+    return needed
+
+
+def _check_roles_kept(session: Session, email: str, losing: set[str]) -> None:
+    """Refuse to take away the last holder of a role an active run still needs."""
+    others = [p for p in session.config.people if p.email.lower() != email.lower()]
+    orphaned = {role for role in losing if not any(role in p.roles for p in others)}
+    needed = roles_still_needed(session, orphaned)
+    if needed:
+        role = sorted(needed)[0]
+        raise UsageError(
+            f"{email} is the last person holding {role}, whose sign-off run '{needed[role]}' "
+            f"still needs; give the role to someone else first (opsctl team add EMAIL "
+            f"--role {role})"
+        )
+
+
+def _member(session: Session, email: str) -> Person:
+    _ = session.workspace
+    person = person_of(email, session.config.people)
+    if person is None:
+        known = ", ".join(p.email for p in session.config.people) or "nobody yet"
+        raise UsageError(f"'{email}' is not on the team roster (the roster: {known})")
+    return person
+
+
+class PersonRemoved(Result):
+    """``opsctl team remove``: who left, and whether their keys were kept."""
+
+    KIND: ClassVar[str] = "person-removed"
+
+    email: str
+    roles: list[str]
+    keys_kept: int = Field(description="SSH keys kept under former_people for old sign-offs.")
+    reassigned: list[Assignment] = Field(default_factory=list)
+    reassigned_to: str | None = None
+
+
+def remove_member(session: Session, email: str, reassign_to: str | None = None) -> PersonRemoved:
+    """Take a person off the roster; their past actions stay in every run's history.
+
+    Refused (exit 2, config.yaml unchanged) for someone not on the roster, a
+    ``--reassign-to`` that is not someone else on the roster, open assigned
+    items without ``--reassign-to``, and the last holder of a role an active
+    run still needs for a sign-off.
+    """
+    person = _member(session, email)
+    _check_successor(session, person.email, reassign_to)
+    assignments = open_assignments(session, person.email)
+    check_reassignment(person.email, assignments, reassign_to)
+    _check_roles_kept(session, person.email, set(person.roles))
+    if assignments and reassign_to is not None:
+        _reassign(session, assignments, _member(session, reassign_to).email)
+    removed = remove_person(session.workspace, person.email)
+    return PersonRemoved(
+        email=removed.email,
+        roles=list(removed.roles),
+        keys_kept=len(removed.keys),
+        reassigned=assignments,
+        reassigned_to=reassign_to if assignments else None,
+    )
+
+
+def edit_member(
+    session: Session, email: str, roles: list[str] | None, name: str | None
+) -> PersonAdded:
+    """Replace a person's roles and/or set their name; keys are left as they are.
+
+    Taking away the last holder of a role an active run still needs is refused.
+    """
+    if not roles and name is None:
+        raise InvalidField("role", "give --role (repeatable) and/or --name")
+    person = _member(session, email)
+    if roles:
+        _check_roles_kept(session, person.email, set(person.roles) - set(roles))
+    edited = edit_person(session.workspace, person.email, roles or None, name)
+    return PersonAdded(
+        email=edited.email,
+        name=edited.name,
+        roles=list(edited.roles),
+        keys=list(edited.keys),
+        fingerprints=[parse_public_key(line).fingerprint for line in edited.keys],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import FormatOption, OutputFormat, emit, say
 from opsctl.errors import CheckFailed
 
@@ -16,7 +16,9 @@ app = typer.Typer(
 
 @app.command("verify")
 def verify(
-    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="One run (default: all)."),
+    run_id: str | None = typer.Argument(
+        None, metavar="[RUN]", autocompletion=completion.run_ids, help="One run (default: all)."
+    ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """Recompute each run's hash chain and replay its history; exit 1 at the first bad event.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import console, emit, err_console, say
 from opsctl.cli.selectors import (
     AssigneeOption,
@@ -129,7 +129,9 @@ def _step_summary(result: CheckOutcome) -> None:
 
 
 def check(
-    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Run id; or --all, or --ref."),
+    run_id: str | None = typer.Argument(
+        None, metavar="[RUN]", autocompletion=completion.run_ids, help="Run id; or --all, or --ref."
+    ),
     all_runs: bool = typer.Option(False, "--all", help="Check every active run."),
     ref: str | None = typer.Option(
         None, "--ref", help="Check the runs linked to this git tag or branch (e.g. $GITHUB_REF)."

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl.cli import state
-from opsctl.cli.output import FormatOption, OutputFormat, console, emit, print_columns, safe
+from opsctl.cli import completion, state
+from opsctl.cli.output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit,
+    print_columns,
+    safe,
+    say,
+)
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -59,7 +68,9 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
 
 @app.command("show")
 def show_framework(
-    framework_id: str = typer.Argument(..., metavar="FRAMEWORK", help="Framework id."),
+    framework_id: str = typer.Argument(
+        ..., metavar="FRAMEWORK", autocompletion=completion.framework_ids, help="Framework id."
+    ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """Show one framework as a tree of phases, items, gates and KPIs.
@@ -73,6 +84,43 @@ def show_framework(
         emit(result)
         return
     print_framework(result.framework)
+
+
+@app.command("new")
+def new_framework(
+    framework_id: str = typer.Argument(..., metavar="ID", help="The new framework's id."),
+    source_id: str = typer.Option(
+        ...,
+        "--from",
+        metavar="FRAMEWORK",
+        autocompletion=completion.framework_ids,
+        help="The built-in or workspace framework to copy.",
+    ),
+    folder: Path | None = typer.Option(
+        None, "--path", metavar="DIR", help="Folder to write to (default: .opsctl/frameworks)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file of that name."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """Write a framework of your own to edit: a copy of another one under a new id.
+
+    The file starts with a yaml-language-server modeline naming the JSON
+    Schema written beside it (framework.schema.json), so an editor with a
+    YAML language server completes and checks fields at once. A copy under
+    a new id leaves the source's KPIs declared by the source.
+
+    Example: opsctl frameworks new release-lite --from release-management
+    """
+    from opsctl.actions.frameworks import new_framework as create
+
+    result = create(state.session(), framework_id, source_id, folder, force)
+    if output_format is OutputFormat.JSON:
+        emit(result)
+        return
+    say(f"wrote {result.path} (a copy of {result.source}) and {Path(result.schema_path).name}")
+    if result.metrics_left_out:
+        say(f"  KPIs left declared by {result.source}: {', '.join(result.metrics_left_out)}")
+    say(f"next: edit it, then run: opsctl validate {result.path}")
 
 
 def _item_line(phase: Phase, item: Item) -> str:

@@ -6,16 +6,27 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import say
 
 if TYPE_CHECKING:
     from opsctl.actions.items import ItemChanged, VoidedSignoff
     from opsctl.store.documents import ItemStatus
 
-RunArg = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs).")
+RunArg = typer.Argument(
+    ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id (see opsctl runs)."
+)
 ItemArg = typer.Argument(
-    ..., metavar="ITEM", help="PHASE/ITEM, or the bare item id when unique in the run."
+    ...,
+    metavar="ITEM",
+    help="PHASE/ITEM, or the bare item id when unique in the run.",
+    autocompletion=completion.open_items,
+)
+ClosedItemArg = typer.Argument(
+    ...,
+    metavar="ITEM",
+    help="PHASE/ITEM, or the bare item id when unique in the run.",
+    autocompletion=completion.closed_items,
 )
 ReasonOption = typer.Option(None, "--reason", "-r", help="Why (required).")
 KeyOption = typer.Option(
@@ -94,7 +105,7 @@ def block(run_id: str = RunArg, item: str = ItemArg, reason: str | None = Reason
     _set(run_id, item, ItemStatus.BLOCKED, reason=reason)
 
 
-def reopen(run_id: str = RunArg, item: str = ItemArg) -> None:
+def reopen(run_id: str = RunArg, item: str = ClosedItemArg) -> None:
     """Set an item back to open (voids approvals of its phase).
 
     Example: opsctl reopen rel-2-4 planning/stakeholders-aligned

@@ -13,7 +13,7 @@ import typer
 from opsctl import __version__
 from opsctl.cli.output import err_console
 from opsctl.cli.state import options, reset
-from opsctl.cli.tree import invoked_command, register
+from opsctl.cli.tree import command_to_build, invoked_command, register
 from opsctl.errors import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -67,7 +67,7 @@ def build_app(only: str | None = None) -> typer.Typer:
             "opsctl; 130 interrupted."
         ),
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
         _refuse_undecodable(args)
-        app = build_app(invoked_command(args))
+        app = build_app(command_to_build(args))
         code = app(args=args, prog_name="opsctl", standalone_mode=False)
     except typer.TyperException as exc:
         _usage_error(exc)

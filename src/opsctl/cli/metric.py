@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import (
     FormatOption,
     OutputFormat,
@@ -30,7 +30,12 @@ app = typer.Typer(
     help="Record KPI readings and compare them with targets.\n\nExample: opsctl metric list",
 )
 
-MetricArg = typer.Argument(..., metavar="METRIC", help="KPI id (see opsctl metric list).")
+MetricArg = typer.Argument(
+    ...,
+    metavar="METRIC",
+    autocompletion=completion.metric_ids,
+    help="KPI id (see opsctl metric list).",
+)
 PeriodOption = typer.Option(None, "--period", "-p", help="Month, YYYY-MM (default: this month).")
 
 
@@ -224,7 +229,10 @@ def print_collected(result: CollectedReadings) -> None:
 @app.command("collect")
 def collect(
     metric_ids: list[str] = typer.Argument(
-        None, metavar="[METRIC]...", help="KPIs to collect (default: every one with a source)."
+        None,
+        metavar="[METRIC]...",
+        autocompletion=completion.metric_ids,
+        help="KPIs to collect (default: every one with a source).",
     ),
     period: str | None = PeriodOption,
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Compute, record nothing."),

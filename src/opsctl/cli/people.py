@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import FormatOption, OutputFormat, emit, print_columns, say
 
 if TYPE_CHECKING:
@@ -22,16 +22,26 @@ class DigestChoice(str, Enum):
     SLACK = "slack"
 
 
-RunArg = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs).")
+RunArg = typer.Argument(
+    ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id (see opsctl runs)."
+)
 ItemArg = typer.Argument(
-    ..., metavar="ITEM", help="PHASE/ITEM, or the bare item id when unique in the run."
+    ...,
+    metavar="ITEM",
+    autocompletion=completion.open_items,
+    help="PHASE/ITEM, or the bare item id when unique in the run.",
 )
 
 
 def assign(
     run_id: str = RunArg,
     item: str = ItemArg,
-    person: str = typer.Argument(..., metavar="PERSON", help="EMAIL of someone in the roster."),
+    person: str = typer.Argument(
+        ...,
+        metavar="PERSON",
+        autocompletion=completion.people,
+        help="EMAIL of someone in the roster.",
+    ),
     due: str | None = typer.Option(
         None, "--due", help="Due date: YYYY-MM-DD, or relative like +3d or +2w."
     ),
@@ -136,7 +146,10 @@ def _print_todo(result: Todo) -> None:
 
 def todo(
     person: str | None = typer.Option(
-        None, "--person", help="Whose work (an EMAIL in the roster; default: you)."
+        None,
+        "--person",
+        autocompletion=completion.people,
+        help="Whose work (an EMAIL in the roster; default: you).",
     ),
     overdue: bool = typer.Option(False, "--overdue", help="Only what is past its due date."),
     output_format: OutputFormat = FormatOption,

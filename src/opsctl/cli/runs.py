@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import (
     FormatOption,
     OutputFormat,
@@ -53,7 +53,10 @@ def init(
 
 def start(
     framework_id: str = typer.Argument(
-        ..., metavar="FRAMEWORK", help="Framework id (see opsctl frameworks list)."
+        ...,
+        metavar="FRAMEWORK",
+        autocompletion=completion.framework_ids,
+        help="Framework id (see opsctl frameworks list).",
     ),
     title: str = typer.Option(..., "--title", "-t", help="What this run is for."),
     run_id: str | None = typer.Option(None, "--id", help="Run id (default: from the title)."),
@@ -137,7 +140,9 @@ def runs(
 
 
 def status(
-    run_id: str = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs)."),
+    run_id: str = typer.Argument(
+        ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id (see opsctl runs)."
+    ),
     all_phases: bool = typer.Option(False, "--all", "-a", help="Show every phase's items."),
     output_format: OutputFormat = FormatOption,
 ) -> None:
@@ -156,7 +161,9 @@ def status(
 
 
 def log(
-    run_id: str = typer.Argument(..., metavar="RUN", help="Run id."),
+    run_id: str = typer.Argument(
+        ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id."
+    ),
     limit: int = typer.Option(0, "--limit", "-n", min=0, help="Only the last N events."),
     output_format: OutputFormat = FormatOption,
 ) -> None:
@@ -194,7 +201,9 @@ def _details(detail: dict[str, str]) -> str:
 
 
 def waivers(
-    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Only this run."),
+    run_id: str | None = typer.Argument(
+        None, metavar="[RUN]", autocompletion=completion.run_ids, help="Only this run."
+    ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """List waivers (skipped items): reason, who, expiry, and whether they still count.
@@ -217,7 +226,9 @@ def waivers(
 
 
 def link(
-    run_id: str = typer.Argument(..., metavar="RUN", help="Run id."),
+    run_id: str = typer.Argument(
+        ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id."
+    ),
     refs: list[str] = typer.Option(..., "--ref", help="A git tag or branch (repeatable)."),
 ) -> None:
     """Link a run to git tags or branches, so a release job finds it with check --ref.
@@ -236,7 +247,9 @@ def link(
 
 
 def label(
-    run_id: str = typer.Argument(..., metavar="RUN", help="Run id."),
+    run_id: str = typer.Argument(
+        ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id."
+    ),
     add: list[str] = typer.Option([], "--add", "-a", help="A label to add (repeatable)."),
     remove: list[str] = typer.Option([], "--remove", "-r", help="A label to remove (repeatable)."),
     output_format: OutputFormat = FormatOption,
@@ -268,7 +281,11 @@ def label(
         say(line)
 
 
-def upgrade(run_id: str = typer.Argument(..., metavar="RUN", help="Run id.")) -> None:
+def upgrade(
+    run_id: str = typer.Argument(
+        ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id."
+    ),
+) -> None:
     """Move a run to the current definition of its framework.
 
     Items that still exist keep their state; the command reports what was

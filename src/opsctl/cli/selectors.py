@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from opsctl.cli import completion
+
 if TYPE_CHECKING:
     from opsctl.engine.selection import RunSelector
 
@@ -19,9 +21,17 @@ class StatusChoice(str, Enum):
 
 
 StatusOption = typer.Option(None, "--status", help="Only runs that are active or completed.")
-FrameworkOption = typer.Option(None, "--framework", help="Only runs of this framework.")
+FrameworkOption = typer.Option(
+    None,
+    "--framework",
+    autocompletion=completion.framework_ids,
+    help="Only runs of this framework.",
+)
 AssigneeOption = typer.Option(
-    None, "--assignee", help="Only runs with an item not complete assigned to this EMAIL."
+    None,
+    "--assignee",
+    autocompletion=completion.people,
+    help="Only runs with an item not complete assigned to this EMAIL.",
 )
 OverdueOption = typer.Option(
     False, "--overdue", help="Only active runs past their due date or with an item overdue."

@@ -10,6 +10,8 @@ names it does not know (so click still says "No such command").
 from __future__ import annotations
 
 import importlib
+import os
+import shlex
 
 import typer
 
@@ -66,6 +68,32 @@ def invoked_command(args: list[str]) -> str | None:
         elif not arg.startswith("-"):
             return arg
     return None
+
+
+def completed_words() -> list[str]:
+    """During shell completion: the words typed before the one being completed.
+
+    bash passes the whole line and the cursor's word (``COMP_WORDS``,
+    ``COMP_CWORD``); zsh and fish pass the line up to the cursor
+    (``_TYPER_COMPLETE_ARGS``), whose last word is incomplete unless a space
+    follows it. Anything unreadable gives no words, so the whole tree is built.
+    """
+    try:
+        if "COMP_CWORD" in os.environ:
+            words = shlex.split(os.environ.get("COMP_WORDS", ""))
+            return words[1 : int(os.environ["COMP_CWORD"])]
+        line = os.environ.get("_TYPER_COMPLETE_ARGS", "")
+        words = shlex.split(line)
+        return words[1:] if line.endswith(" ") else words[1:-1]
+    except ValueError:
+        return []
+
+
+def command_to_build(args: list[str]) -> str | None:
+    """The one command a run of opsctl needs, or None for the whole tree."""
+    if os.environ.get("_OPSCTL_COMPLETE"):
+        return invoked_command(completed_words())
+    return invoked_command(args)
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from opsctl import clock
-from opsctl.cli import state
+from opsctl.cli import completion, state
 from opsctl.cli.output import console, safe
 from opsctl.errors import Interrupted, OpsctlError, UsageError
 
@@ -87,7 +87,9 @@ class Prompter:
 
 
 def walk(
-    run_id: str = typer.Argument(..., metavar="RUN", help="Run id (see opsctl runs)."),
+    run_id: str = typer.Argument(
+        ..., metavar="RUN", autocompletion=completion.run_ids, help="Run id (see opsctl runs)."
+    ),
 ) -> None:
     """Walk through the current phase item by item, then advance when the gate is met.
 

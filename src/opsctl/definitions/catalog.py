@@ -25,6 +25,8 @@ class Catalog:
     """Every framework by id, in a stable order."""
 
     entries: dict[str, Entry]
+    overridden: tuple[Entry, ...] = ()
+    """Built-in frameworks a workspace file replaces (it has the same id)."""
 
     def get(self, framework_id: str) -> Entry:
         """The framework with this id, or a UsageError listing the known ones."""
@@ -116,6 +118,7 @@ def load_catalog(
 ) -> Catalog:
     """Built-in frameworks plus a workspace's, which replace built-ins with the same id."""
     entries: dict[str, Entry] = {}
+    overridden: list[Entry] = []
     diagnostics: list[Diagnostic] = []
     sources = [(data_dir("frameworks"), True)]
     if workspace_frameworks is not None:
@@ -125,10 +128,13 @@ def load_catalog(
         diagnostics.extend(problems)
         diagnostics.extend(_duplicate_ids(loaded))
         for path, framework in loaded:
+            replaced = entries.get(framework.id)
+            if replaced is not None and replaced.builtin and not builtin:
+                overridden.append(replaced)
             entries[framework.id] = Entry(framework, path, builtin)
     if not diagnostics:
         diagnostics.extend(_duplicate_metrics(entries))
         diagnostics.extend(_dangling_metric_checks(entries))
     if diagnostics:
         raise DefinitionError(diagnostics)
-    return Catalog(entries)
+    return Catalog(entries, tuple(overridden))

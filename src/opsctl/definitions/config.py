@@ -59,6 +59,23 @@ class Person(BaseModel):
     )
 
 
+class FormerPerson(BaseModel):
+    """Someone removed from the team whose SSH keys still verify their past sign-offs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1)
+    name: str = ""
+    keys: list[SshPublicKey] = Field(
+        default=[],
+        description="Their keys, kept so the sign-offs they signed keep verifying.",
+    )
+
+    def as_signer(self) -> Person:
+        """The roster entry signature checks read: their keys, and no role."""
+        return Person(email=self.email, name=self.name, keys=self.keys)
+
+
 class Defaults(BaseModel):
     """Defaults applied to new runs."""
 
@@ -88,6 +105,15 @@ class Config(BaseModel):
         default=None,
         description="With signoffs 'signed': sign-offs recorded before this date may be unsigned.",
     )
+    former_people: list[FormerPerson] = Field(
+        default=[],
+        description="People removed with 'opsctl team remove' who had SSH keys: they hold no "
+        "role, and their keys only check the sign-offs they signed before.",
+    )
+
+    def signers(self) -> list[Person]:
+        """Everyone whose keys check recorded signatures: the team, then former members."""
+        return [*self.people, *(former.as_signer() for former in self.former_people)]
 
     def all_roles(self) -> tuple[str, ...]:
         """The built-in roles followed by the workspace's own."""
