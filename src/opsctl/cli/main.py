@@ -18,6 +18,7 @@ from opsctl.cli import (
     gitcmd,
     items,
     metric,
+    portfolio,
     report,
     runs,
     team,
@@ -107,6 +108,7 @@ app.add_typer(metric.app, name="metric")
 app.add_typer(report.app, name="report")
 app.add_typer(report.review_app, name="review")
 app.command()(report.demo)
+app.add_typer(portfolio.app, name="portfolio")
 app.add_typer(team.app, name="team")
 app.add_typer(audit.app, name="audit")
 app.add_typer(gitcmd.app, name="git")
