@@ -10,14 +10,17 @@ from opsctl.cli.main import app
 
 
 def _commands() -> list[list[str]]:
-    root = get_command(app)
+    """Every command path, groups of groups included (``portfolio report monthly``)."""
     paths: list[list[str]] = []
-    for name, command in root.commands.items():  # type: ignore[attr-defined]
+
+    def walk(command: object, path: list[str]) -> None:
         sub = getattr(command, "commands", None)
-        if sub:
-            paths.extend([name, child] for child in sub)
-        else:
-            paths.append([name])
+        if path:
+            paths.append(path)
+        for name, child in (sub or {}).items():
+            walk(child, [*path, name])
+
+    walk(get_command(app), [])
     return paths
 
 
@@ -61,6 +64,8 @@ def test_every_documented_verb_exists() -> None:
         "git setup",
         "merge-file",
         "sync-check",
+        "portfolio status",
+        "portfolio report",
     ):
         assert verb in names, verb
 
@@ -85,6 +90,8 @@ JSON_COMMANDS = [
     (["review", "due"], "reviews-due"),
     (["team", "list"], "team"),
     (["audit", "verify"], "audit"),
+    (["portfolio", "status", "--source", "."], "portfolio-status"),
+    (["portfolio", "report", "quarterly", "--source", "."], "portfolio-report"),
 ]
 
 
