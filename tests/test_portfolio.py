@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,7 @@ def test_status_rollup_matches_each_teams_own_json(
         judged += sum(status != "no data" for status in statuses)
     assert teams["payments"]["figures"]["runs_active"] == 4
     assert rollup["overall"]["kpis"]["attainment_pct"] == round(on_track * 100 / judged, 1)
-    assert len(list(cache.iterdir())) == 3
+    assert len([path for path in cache.iterdir() if path.is_dir()]) == 3
 
 
 def test_report_rollup_matches_each_teams_own_json(
@@ -247,3 +248,47 @@ def test_hostile_names_are_escaped_in_html(
     assert store_snapshot(repos["mobile"]) == before, "a portfolio only reads"
     out = (tmp_path / "out" / "portfolio-2026-Q3.html").read_text(encoding="utf-8")
     assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in out
+
+
+def test_a_later_read_fetches_new_commits(
+    repos: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], now: None
+) -> None:
+    team = tmp_path / "team"
+    _git(tmp_path, "clone", "-q", str(repos["mobile"]), str(team))
+    args = ["portfolio", "status", "-s", team.as_uri(), "--cache", str(tmp_path / "cache")]
+    before = _json(args, capsys)["teams"][0]["figures"]["runs_active"]
+    process_ok(["start", "release-management", "--title", "Release 9"], team, ENV)
+    _commit(team, "a new release")
+    after = _json(args, capsys)["teams"][0]["figures"]["runs_active"]
+    assert (before, after) == (3, 4)
+
+
+def test_progress_bar_shows_on_a_terminal(repos: dict[str, Path], tmp_path: Path) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    args = ["-m", "opsctl", "portfolio", "status", "-s", str(repos["mobile"])]
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=tmp_path,
+        env={**os.environ, **ENV, "TERM": "xterm", "COLUMNS": "100"},
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=120,
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert done.returncode == 0
+    assert b"reading" in shown or b"1/1" in shown
+    assert b"TOTAL" in done.stdout

@@ -62,20 +62,35 @@ def _git(args: list[str], git_dir: Path | None = None, text: bool = True) -> str
 
 
 def mirror(url: str, cache: Path) -> Path:
-    """The bare clone of ``url`` in ``cache``, cloned now or brought up to date with a fetch."""
+    """The bare clone of ``url`` in ``cache``, cloned now or brought up to date with a fetch.
+
+    Two opsctl processes reading the same URL take turns (a lock beside the clone).
+    """
+    from filelock import FileLock, Timeout
+
     bare = cache / hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
-    if not (bare / "HEAD").is_file():
+    try:
         cache.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{bare}.lock", timeout=GIT_SECONDS):
+            _update(url, bare)
+    except Timeout:
+        raise SourceUnreadable(f"{bare} is locked by another opsctl") from None
+    return bare
+
+
+def _update(url: str, bare: Path) -> None:
+    cache = bare.parent
+    if not (bare / "HEAD").is_file():
         staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=cache))
         try:
-            _git(["clone", "--bare", "--quiet", "--no-tags", "--", url, str(staging / "repo")])
+            _git(["clone", "--bare", "--quiet", "--", url, str(staging / "repo")])
             shutil.rmtree(bare, ignore_errors=True)
             (staging / "repo").rename(bare)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        return
     refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
     _git(["fetch", "--quiet", "--prune", "--", url, *refspecs], bare)
-    return bare
 
 
 def export(bare: Path, ref: str | None, folder: str, target: Path) -> str:
