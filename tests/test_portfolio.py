@@ -197,8 +197,11 @@ def test_a_bad_portfolio_file_is_one_line_naming_file_line_and_field(
     ]
     path.write_text("sources:\n  - path: a\n    git: https://x/y.git\n", encoding="utf-8")
     code, _, err = run_main(["portfolio", "status", "-p", str(path)], capsys)
-    assert code == 2 and f"{path}:2:5: sources[1]" not in err and ":2:" in err
-    assert "exactly one of 'path'" in err
+    assert code == 2
+    assert f"{path}:2:5: sources[0]: give exactly one of 'path'" in err
+    path.write_text("sources:\n  - {git: https://x/y.git, folder: ../up}\n", encoding="utf-8")
+    code, _, err = run_main(["portfolio", "status", "-p", str(path)], capsys)
+    assert code == 2 and f"{path}:2:5: sources[0]: 'folder' must be a folder inside" in err
 
 
 def test_output_is_silent_on_stderr_and_byte_identical(

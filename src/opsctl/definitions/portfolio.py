@@ -41,8 +41,10 @@ class SourceSpec(BaseModel):
     def _one_kind(self) -> SourceSpec:
         if (self.path is None) == (self.git is None):
             raise ValueError("give exactly one of 'path' (a folder) or 'git' (a repository URL)")
-        if self.path is not None and self.ref is not None:
-            raise ValueError("'ref' applies to a 'git' source only")
+        if self.path is not None and (self.ref is not None or self.folder):
+            raise ValueError("'ref' and 'folder' apply to a 'git' source only")
+        if self.folder.startswith("/") or ".." in self.folder.split("/"):
+            raise ValueError("'folder' must be a folder inside the repository, without '..'")
         return self
 
     def label(self) -> str:
