@@ -10,14 +10,17 @@ from opsctl.cli.main import app
 
 
 def _commands() -> list[list[str]]:
-    root = get_command(app)
+    """Every command path, groups of groups included (``portfolio report monthly``)."""
     paths: list[list[str]] = []
-    for name, command in root.commands.items():  # type: ignore[attr-defined]
+
+    def walk(command: object, path: list[str]) -> None:
         sub = getattr(command, "commands", None)
-        if sub:
-            paths.extend([name, child] for child in sub)
-        else:
-            paths.append([name])
+        if path:
+            paths.append(path)
+        for name, child in (sub or {}).items():
+            walk(child, [*path, name])
+
+    walk(get_command(app), [])
     return paths
 
 
@@ -66,6 +69,8 @@ def test_every_documented_verb_exists() -> None:
         "comment",
         "todo",
         "digest",
+        "portfolio status",
+        "portfolio report",
     ):
         assert verb in names, verb
 
@@ -92,6 +97,8 @@ JSON_COMMANDS = [
     (["audit", "verify"], "audit"),
     (["todo", "--person", "pm@example.com"], "todo"),
     (["digest"], "digest"),
+    (["portfolio", "status", "--source", "."], "portfolio-status"),
+    (["portfolio", "report", "quarterly", "--source", "."], "portfolio-report"),
 ]
 
 

@@ -45,6 +45,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("metric", "metric", "app"),
     ("report", "report", "app"),
     ("review", "report", "review_app"),
+    ("portfolio", "portfolio", "app"),
     ("demo", "report", "demo"),
     ("team", "team", "app"),
     ("audit", "audit", "app"),
