@@ -50,6 +50,12 @@ DEFAULT_USER = "pm@example.com"
 _INFO = re.compile(r"(?P<language>[\w-]*)[^\n]*$\n", re.MULTILINE)
 _DIRECTIVE = re.compile(r"<!--\s*docs:(?P<arguments>[^>]*?)-->\s*\Z")
 _EXIT_COMMENT = re.compile(r"\(exit (\d+)\)")
+_FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
+_FAKE_FINGERPRINTS = (
+    "fyhNlFgJ/WUJjDnDn2Fb62GvkvYBMfVZJYwF9Gew8iI",
+    "P/+xSH4n5e60UVG6x1L49w4Y2d3Y6Rvwt6HehP1Wl2o",
+    "q3Zr0tBvXJ8cQm1yGkD7wE2sVn5LhUa9oPfR4iTxY6c",
+)
 _SHELL_SYNTAX = re.compile(r"[|&;<>$`*?~(){}]")
 
 
@@ -146,6 +152,7 @@ class Shell:
     cwd: Path
     user: str = DEFAULT_USER
     last_status: int = 0
+    fingerprints: dict[str, int] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
         """The variables every example runs with: fixed clock, identity, home and no colour."""
@@ -184,10 +191,18 @@ class Shell:
         return Result(result.status, self.shown(result.output))
 
     def shown(self, output: str) -> str:
-        """Output as the docs show it: the temporary home reads /home/you."""
-        return output.replace(str(self.home.resolve()), SHOWN_HOME).replace(
-            str(self.home), SHOWN_HOME
-        )
+        """Output as the docs show it: the temporary home reads /home/you.
+
+        SSH keys made by an example differ on every run, so each fingerprint
+        reads as a fixed one, numbered in the order the document first shows it.
+        """
+        output = output.replace(str(self.home.resolve()), SHOWN_HOME)
+        output = output.replace(str(self.home), SHOWN_HOME)
+        return _FINGERPRINT.sub(self._stable_fingerprint, output)
+
+    def _stable_fingerprint(self, match: re.Match[str]) -> str:
+        number = self.fingerprints.setdefault(match.group(0), len(self.fingerprints) + 1)
+        return f"SHA256:{_FAKE_FINGERPRINTS[(number - 1) % len(_FAKE_FINGERPRINTS)]}"
 
     def _in_process(self, args: list[str], assignments: dict[str, str]) -> Result:
         from opsctl.cli import output, state
