@@ -157,6 +157,7 @@ class Shell:
     def environment(self) -> dict[str, str]:
         """The variables every example runs with: fixed clock, identity, home and no colour."""
         return {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "OPSCTL_NOW": NOW,
             "OPSCTL_USER": self.user,
             "HOME": str(self.home),
@@ -236,11 +237,7 @@ class Shell:
         return Result(status, captured.getvalue())
 
     def _in_bash(self, command: str) -> Result:
-        environment = {
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "LANG": "C.UTF-8",
-            **self.environment(),
-        }
+        environment = {"LANG": "C.UTF-8", **self.environment()}
         process = subprocess.run(
             ["bash", "-c", command],
             cwd=self.cwd,
