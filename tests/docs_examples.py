@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import io
 import os
 import re
@@ -45,11 +46,17 @@ NOW = "2026-12-03T09:00:00Z"
 """The fixed clock of every example (the day after the demo's last reading)."""
 SHOWN_HOME = "/home/you"
 """Where the examples' temporary folders appear to be, in generated output."""
+SHOWN_PYTHON = "/usr/bin/python3"
+"""Where the interpreter opsctl runs in appears to be (it differs per virtualenv)."""
 DEFAULT_USER = "pm@example.com"
 
 _INFO = re.compile(r"(?P<language>[\w-]*)[^\n]*$\n", re.MULTILINE)
 _DIRECTIVE = re.compile(r"<!--\s*docs:(?P<arguments>[^>]*?)-->\s*\Z")
 _EXIT_COMMENT = re.compile(r"\(exit (\d+)\)")
+_INTERPRETER = re.compile(re.escape(str(Path(sys.executable).parent)) + r"/python[0-9.]*")
+_GIT_COMMIT = re.compile(
+    r"(?<=^   )[0-9a-f]{7}|(?<=\.\.)[0-9a-f]{7}|(?<=^\[main )[0-9a-f]{7}", re.MULTILINE
+)
 _FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
 _FAKE_FINGERPRINTS = (
     "fyhNlFgJ/WUJjDnDn2Fb62GvkvYBMfVZJYwF9Gew8iI",
@@ -153,6 +160,7 @@ class Shell:
     user: str = DEFAULT_USER
     last_status: int = 0
     fingerprints: dict[str, int] = field(default_factory=dict)
+    commits: dict[str, int] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
         """The variables every example runs with: fixed clock, identity, home and no colour."""
@@ -177,7 +185,8 @@ class Shell:
         if words == ["echo", "$?"]:
             return Result(0, f"{self.last_status}\n")
         if words and words[0] == "cd" and len(words) == 2:
-            self.cwd = (self.cwd / Path(words[1]).expanduser()).resolve()
+            target = re.sub(r"^~(?=/|$)", str(self.home), words[1])
+            self.cwd = (self.cwd / target).resolve()
             return Result(0, "")
         assignments = {}
         while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
@@ -194,12 +203,20 @@ class Shell:
     def shown(self, output: str) -> str:
         """Output as the docs show it: the temporary home reads /home/you.
 
-        SSH keys made by an example differ on every run, so each fingerprint
-        reads as a fixed one, numbered in the order the document first shows it.
+        SSH keys made by an example differ on every run, and so do the ids of
+        git commits whose message names a temporary folder: each reads as a
+        fixed one, numbered in the order the document first shows it.
         """
         output = output.replace(str(self.home.resolve()), SHOWN_HOME)
         output = output.replace(str(self.home), SHOWN_HOME)
+        output = _INTERPRETER.sub(SHOWN_PYTHON, output)
+        output = _GIT_COMMIT.sub(self._stable_commit, output)
         return _FINGERPRINT.sub(self._stable_fingerprint, output)
+
+    def _stable_commit(self, match: re.Match[str]) -> str:
+        """A commit id git prints: its merge commits name the temporary folder, so ids vary."""
+        number = self.commits.setdefault(match.group(0), len(self.commits) + 1)
+        return hashlib.sha1(f"commit {number}".encode()).hexdigest()[: len(match.group(0))]
 
     def _stable_fingerprint(self, match: re.Match[str]) -> str:
         number = self.fingerprints.setdefault(match.group(0), len(self.fingerprints) + 1)
