@@ -63,6 +63,7 @@ _FAKE_FINGERPRINTS = (
     "P/+xSH4n5e60UVG6x1L49w4Y2d3Y6Rvwt6HehP1Wl2o",
     "q3Zr0tBvXJ8cQm1yGkD7wE2sVn5LhUa9oPfR4iTxY6c",
 )
+_REDIRECT = re.compile(r"(.*?)\s+>\s+([\w./-]+)")
 _SHELL_SYNTAX = re.compile(r"[|&;<>$`*?~(){}]")
 
 
@@ -192,9 +193,14 @@ class Shell:
         while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
             name, _, value = words.pop(0).partition("=")
             assignments[name] = value
-        plain = not _SHELL_SYNTAX.search(command.split(" #")[0])
+        line = command.split(" #")[0]
+        redirect = _REDIRECT.fullmatch(line.strip())
+        if redirect and words[-2:-1] == [">"]:
+            line, words = redirect.group(1), words[:-2]
+        plain = not _SHELL_SYNTAX.search(line)
         if plain and words[:1] == ["opsctl"]:
-            result = self._in_process(words[1:], assignments)
+            target = self.cwd / redirect.group(2) if redirect else None
+            result = self._in_process(words[1:], assignments, target)
         else:
             result = self._in_bash(command)
         self.last_status = result.status
@@ -222,11 +228,14 @@ class Shell:
         number = self.fingerprints.setdefault(match.group(0), len(self.fingerprints) + 1)
         return f"SHA256:{_FAKE_FINGERPRINTS[(number - 1) % len(_FAKE_FINGERPRINTS)]}"
 
-    def _in_process(self, args: list[str], assignments: dict[str, str]) -> Result:
+    def _in_process(
+        self, args: list[str], assignments: dict[str, str], stdout_file: Path | None = None
+    ) -> Result:
         from opsctl.cli import output, state
         from opsctl.cli.main import main
 
         captured = io.StringIO()
+        stdout = io.StringIO() if stdout_file else captured
         saved_env, saved_cwd = dict(os.environ), Path.cwd()
         saved_stdin = sys.stdin
         os.environ.update({**self.environment(), **assignments})
@@ -238,7 +247,7 @@ class Shell:
         state.reset()
         output._console = output._err_console = None
         try:
-            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(captured):
                 try:
                     main(args)
                     status = 0
@@ -251,6 +260,8 @@ class Shell:
             os.chdir(saved_cwd)
             os.environ.clear()
             os.environ.update(saved_env)
+        if stdout_file is not None:
+            stdout_file.write_text(stdout.getvalue(), encoding="utf-8")
         return Result(status, captured.getvalue())
 
     def _in_bash(self, command: str) -> Result:
