@@ -66,3 +66,34 @@ def json_sample(
     document = json.loads(run_in_demo(command, setup, expect))
     shown = json.dumps(trimmed(document, keep, text), indent=2, sort_keys=True, ensure_ascii=False)
     cog.outl(f"```json\n{shown}\n```")
+
+
+def excerpt(text: str, lines: int) -> str:
+    """A Markdown report cut short: every heading, the first ``lines`` lines under each, ``...``."""
+    kept: list[str] = []
+    under_heading = 0
+    for line in text.splitlines():
+        if line.startswith("#"):
+            if under_heading > lines:
+                kept.append("...")
+            if kept and kept[-1] != "":
+                kept.append("")
+            kept += [line, ""]
+            under_heading = 0
+            continue
+        if not line.strip() and under_heading == 0:
+            continue
+        under_heading += 1
+        if under_heading <= lines:
+            kept.append(line)
+    if under_heading > lines:
+        kept.append("...")
+    return "\n".join(kept)
+
+
+def report_sample(
+    command: str, *, lines: int = 4, setup: tuple[str, ...] = (), expect: int = 0
+) -> None:
+    """Write a ````markdown block: the report a command prints, cut by ``excerpt``."""
+    shown = excerpt(run_in_demo(command, setup, expect), lines)
+    cog.outl(f"````markdown\n{shown}\n````")

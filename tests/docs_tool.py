@@ -54,7 +54,7 @@ def cog(paths: tuple[Path, ...], check: bool) -> int:
     """Run Cog over the documents: regenerate in place, or only check."""
     tests = str(Path(__file__).resolve().parent)
     mode = ["--check", "--check-fail-msg", "run: python tests/docs_tool.py regenerate"]
-    prologue = ["-p", "from docs_samples import json_sample"]
+    prologue = ["-p", "from docs_samples import json_sample, report_sample"]
     arguments = ["cog", "-I", tests, *prologue, *(mode if check else ["-r"]), *map(str, paths)]
     return Cog().main(arguments)
 
