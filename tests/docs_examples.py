@@ -63,6 +63,8 @@ _FAKE_FINGERPRINTS = (
     "P/+xSH4n5e60UVG6x1L49w4Y2d3Y6Rvwt6HehP1Wl2o",
     "q3Zr0tBvXJ8cQm1yGkD7wE2sVn5LhUa9oPfR4iTxY6c",
 )
+_UNSET = ("OPSCTL_WORKSPACE", "GITHUB_ACTOR", "GITLAB_USER_EMAIL", "GITHUB_STEP_SUMMARY")
+"""Variables of the test run that a reader's terminal does not have."""
 _REDIRECT = re.compile(r"(.*?)\s+>\s+([\w./-]+)")
 _SHELL_SYNTAX = re.compile(r"[|&;<>$`*?~(){}]")
 
@@ -164,13 +166,18 @@ class Shell:
     commits: dict[str, int] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
-        """The variables every example runs with: fixed clock, identity, home and no colour."""
+        """The variables every example runs with: fixed clock, identity, home, no colour.
+
+        COLUMNS is fixed because Rich otherwise asks the terminal the tests were
+        started from, and a wide terminal would wrap tables differently.
+        """
         return {
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "OPSCTL_NOW": NOW,
             "OPSCTL_USER": self.user,
             "HOME": str(self.home),
             "NO_COLOR": "1",
+            "COLUMNS": "80",
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_AUTHOR_NAME": "Priya PM",
             "GIT_AUTHOR_EMAIL": DEFAULT_USER,
@@ -239,7 +246,7 @@ class Shell:
         saved_env, saved_cwd = dict(os.environ), Path.cwd()
         saved_stdin = sys.stdin
         os.environ.update({**self.environment(), **assignments})
-        for name in ("OPSCTL_WORKSPACE", "COLUMNS", "GITHUB_ACTOR", "GITLAB_USER_EMAIL"):
+        for name in _UNSET:
             if name not in assignments:
                 os.environ.pop(name, None)
         os.chdir(self.cwd)
