@@ -63,7 +63,13 @@ _FAKE_FINGERPRINTS = (
     "P/+xSH4n5e60UVG6x1L49w4Y2d3Y6Rvwt6HehP1Wl2o",
     "q3Zr0tBvXJ8cQm1yGkD7wE2sVn5LhUa9oPfR4iTxY6c",
 )
-_UNSET = ("OPSCTL_WORKSPACE", "GITHUB_ACTOR", "GITLAB_USER_EMAIL", "GITHUB_STEP_SUMMARY")
+_UNSET = (
+    "OPSCTL_WORKSPACE",
+    "GITHUB_ACTOR",
+    "GITLAB_USER_EMAIL",
+    "GITHUB_STEP_SUMMARY",
+    "SSH_AUTH_SOCK",
+)
 """Variables of the test run that a reader's terminal does not have."""
 _REDIRECT = re.compile(r"(.*?)\s+>\s+([\w./-]+)")
 _SHELL_SYNTAX = re.compile(r"[|&;<>$`*?~(){}]")
