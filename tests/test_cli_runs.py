@@ -735,6 +735,15 @@ def _interrupt_and_check(process: subprocess.Popen, key: str, wait: float) -> No
     assert load("rel-2-4")["items"][key]["status"] == "done"
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C interrupts, even when the test process was started ignoring SIGINT.
+
+    A background job of a non-interactive shell starts with SIGINT ignored, and a
+    child inherits that; the walk must see the signal as a user's terminal sends it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_walk_ctrl_c_at_a_terminal_keeps_recorded_items(rel: Path) -> None:
     """Ctrl-C while the walk waits at a terminal (a pty) exits 130 and keeps answers."""
     primary, secondary = pty.openpty()
@@ -744,6 +753,7 @@ def test_walk_ctrl_c_at_a_terminal_keeps_recorded_items(rel: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
     os.close(secondary)
     try:
@@ -761,6 +771,7 @@ def test_walk_ctrl_c_with_piped_stdin_keeps_recorded_items(rel: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
     assert process.stdin is not None
     process.stdin.write("d\nhttps://wiki/1\n\n")
