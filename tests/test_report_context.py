@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import report_fixture as fx
+from opsctl.actions.demo import OPS
 from opsctl.engine.runs import new_run, set_item
 from opsctl.review.context import ReportContext, build_context
 from opsctl.review.periods import month
@@ -89,7 +90,8 @@ def test_run_line_of_an_overdue_run(november: ReportContext) -> None:
     assert line.title == "Release 3.0"
     assert line.framework == "release-management"
     assert (line.phase, line.phase_number, line.phases) == ("Execute the release", 3, 8)
-    assert (line.complete, line.total, line.percent) == (16, 31, 52)
+    # 16/31 is 51.61...%: one decimal, rounded half-up.
+    assert (line.complete, line.total, line.percent) == (16, 31, 51.6)
     assert (line.due, line.overdue) == ("2026-11-20", True)
     others = [run for run in november.runs_active if run.id != "rel-3-0"]
     assert not any(run.overdue for run in others)
@@ -103,7 +105,7 @@ def test_progress_by_framework(november: ReportContext, q4: ReportContext) -> No
     assert rows == [
         ("feature-development", 1, 2, 25, 8),
         ("operations-success", 1, 4, 16, 25),
-        ("release-management", 1, 16, 31, 52),
+        ("release-management", 1, 16, 31, 51.6),
     ]
     assert november.progress_by_framework[0].title == "Feature Development"
     feature = q4.progress_by_framework[0]
@@ -181,27 +183,30 @@ def test_gates_passed_and_refused(
     assert [g.date for g in october.gates if g.outcome == "refused"] == ["2026-10-07"]
 
 
-def test_approvals_given_and_voided(november: ReportContext) -> None:
-    assert [(a.run, a.phase, a.date, a.actor, a.outcome, a.detail) for a in november.approvals] == [
-        ("rel-2-9", "success-validation", "2026-11-02", "ops@example.com", "operations", ""),
-        ("rel-2-9", "innovation", "2026-11-16", "ops@example.com", "operations", ""),
+def test_sign_offs_name_the_approver_and_what_voided_them(november: ReportContext) -> None:
+    rows = [
+        (a.run, a.phase, a.date, a.approver, a.role, a.state, a.voided_on, a.voided_by)
+        for a in november.sign_offs
+    ]
+    assert rows == [
+        ("rel-2-9", "success-validation", "2026-11-02", OPS, "operations", "standing", "", ""),
+        ("rel-2-9", "innovation", "2026-11-16", OPS, "operations", "standing", "", ""),
+        # The director signed; ops's change to an item voided it: the approver stays the director.
         (
             "rel-3-0",
             "execution",
             "2026-11-06",
             "director@example.com",
             "product-director",
-            "Go for 3.0",
-        ),
-        (
-            "rel-3-0",
-            "execution",
-            "2026-11-10",
-            "ops@example.com",
             "voided",
-            "item 'execution/monitoring-live' changed after approval",
+            "2026-11-10",
+            OPS,
         ),
     ]
+    voided = november.sign_offs[-1]
+    assert voided.comment == "Go for 3.0"
+    assert voided.voided_because == "item 'execution/monitoring-live' changed after approval"
+    assert (november.summary["sign_offs_given"], november.summary["sign_offs_voided"]) == (3, 1)
 
 
 def test_waivers_granted_and_expiring(
@@ -337,24 +342,40 @@ def test_stalls_and_most_waived(november: ReportContext, q4: ReportContext) -> N
     ]
 
 
-def test_recommendations_are_derived_from_the_data(november: ReportContext) -> None:
-    texts = [(r.topic, r.text) for r in november.recommendations]
-    topics = [topic for topic, _ in texts]
-    assert topics[0] == "KPI"
-    assert topics == sorted(topics, key=["KPI", "Flow", "Checklist", "Delivery"].index)
-    kpi_texts = [text for topic, text in texts if topic == "KPI"]
-    assert any(t.startswith("Delivery success is off track") for t in kpi_texts)
-    assert any(t.startswith("Quality assurance is at risk") for t in kpi_texts)
-    assert any(t.startswith("Operational efficiency is off track") for t in kpi_texts)
-    assert not any("Development efficiency" in t for t in kpi_texts)  # on track
-    flows = [text for topic, text in texts if topic == "Flow"]
-    assert any("'Performance success'" in t for t in flows)
+def test_recommendations_name_people_and_existing_runs(
+    november: ReportContext, q4: ReportContext
+) -> None:
+    found = [(r.topic, r.who, r.run, r.text) for r in november.recommendations]
+    topics = [topic for topic, *_ in found]
+    assert topics == sorted(topics, key=["Delivery", "Sign-off", "KPI"].index)
+    late = [r for r in found if r[0] == "Delivery" and "past its due date" in r[3]]
+    assert [(who, run) for _, who, run, _ in late] == [("Priya PM (started the run)", "rel-3-0")]
+    assert "15 required item(s) open" in late[0][3]
+    blocked = [(who, run) for topic, who, run, text in found if text.startswith("unblock")]
+    assert blocked == [
+        ("Priya PM (product-manager)", "checkout-redesign"),
+        ("Omar Ops (operations)", "rel-3-0"),
+    ]
+    signed = [(who, run) for topic, who, run, _ in found if topic == "Sign-off"]
+    assert signed == [("Dana Director", "rel-3-0")]
+    kpis = [text for topic, _, _, text in found if topic == "KPI"]
+    assert any(t.startswith("Delivery success is off track") for t in kpis)
+    assert any(t.startswith("Quality assurance is at risk") for t in kpis)
+    assert not any("Development efficiency" in t for t in kpis)  # on track
+    # No run of the KPIs' framework exists: none is named, the command to start one is.
+    runs = {line.id for line in november.runs_active} | {
+        line.id for line in november.runs_completed
+    }
+    assert all(run in runs for _, _, run, _ in found if run)
+    assert all("opsctl start operations-program" in t for t in kpis if "recovery plan" in t)
+    # The monthly report leaves stalls and waiver patterns to the quarterly one.
+    assert "Flow" not in topics and "Checklist" not in topics
+    q4_topics = {r.topic for r in q4.recommendations}
+    assert {"Flow", "Checklist"} <= q4_topics
     assert any(
-        "'release-management:coordination/testing-complete' was waived in 2" in t for _, t in texts
+        "'release-management:coordination/testing-complete' was waived in 2" in r.text
+        for r in q4.recommendations
     )
-    delivery = [text for topic, text in texts if topic == "Delivery"]
-    assert any("past their due date (rel-3-0)" in t for t in delivery)
-    assert any(t.startswith("2 item(s) are blocked") for t in delivery)
 
 
 def test_context_does_not_read_the_clock(
