@@ -19,6 +19,7 @@ from opsctl.review.context import ReportContext, build_context
 from opsctl.review.periods import month
 from opsctl.store.documents import ItemStatus
 from opsctl.store.metrics import MetricsDocument
+from opsctl.store.reviews import ReportRecord, ReviewStore, record_report
 from opsctl.store.runs import RunStore
 from opsctl.store.workspace import Workspace
 
@@ -438,3 +439,64 @@ def test_later_changes_do_not_rewrite_a_past_period(tmp_path: Path) -> None:
     after = fx.context_of(workspace, "monthly", fx.MONTH)
     assert [i.key for i in after.blocked] == [i.key for i in before.blocked]
     assert dataclasses.asdict(after)["runs_active"] == dataclasses.asdict(before)["runs_active"]
+
+
+def test_a_waiver_granted_in_the_month_counts_though_the_item_was_done_later(
+    tmp_path: Path,
+) -> None:
+    workspace = fx.build_workspace(tmp_path / "ws")
+    framework = fx.catalog().get("release-management").framework
+    _extra_run(workspace, "edge", dt.date(2027, 3, 1))
+    key = "planning/timeline-published"
+    with RunStore(workspace).update("edge") as run:
+        set_item(run, framework, key, ItemStatus.SKIPPED, fx.PM, fx.at("2026-11-10"), reason="why")
+        done = fx.at("2026-11-20")
+        set_item(run, framework, key, ItemStatus.DONE, fx.PM, done, evidence="https://x.example")
+    context = fx.context_of(workspace, "monthly", fx.MONTH)
+    granted = [(w.run, w.key, w.date, w.now) for w in context.waivers_granted if w.run == "edge"]
+    assert granted == [("edge", key, "2026-11-10", "done")]
+    assert context.summary["waivers_granted"] == 2  # with ops-success's of 2026-11-18
+
+
+def test_since_the_last_review_and_the_review_cycle(tmp_path: Path) -> None:
+    workspace = fx.build_workspace(tmp_path / "ws")
+    with ReviewStore(workspace).update() as document:
+        for cadence, period in [("monthly", "2026-10"), ("quarterly", "2026-Q3")]:
+            record = ReportRecord(
+                cadence=cadence, period=period, path="r.md", by=fx.PM, at=fx.at("2026-11-02")
+            )
+            record_report(document, record)
+        own = ReportRecord(
+            cadence="monthly", period="2026-11", path="r.md", by=fx.PM, at=fx.at("2026-12-01")
+        )
+        record_report(document, own)
+    context = fx.context_of(workspace, "monthly", fx.MONTH)
+    since = context.since
+    assert since is not None
+    assert (since.since, since.last_review) == (
+        "2026-11-01",
+        "the end of 2026-10, the last monthly review held",
+    )
+    assert [(h.run, h.date) for h in since.passed][:2] == [
+        ("rel-2-9", "2026-11-02"),
+        ("rel-3-0", "2026-11-03"),
+    ]
+    assert len(since.passed) == 6
+    assert [(h.run, h.date) for h in since.slipped] == [
+        ("rel-3-0", "2026-11-10"),  # the director's sign-off voided
+        ("rel-3-0", "2026-11-20"),  # past its due date
+        ("rel-3-0", "2026-11-24"),  # the execution gate refused
+    ]
+    assert [(w.run, w.date) for w in since.waived] == [("ops-success", "2026-11-18")]
+    cycle = {line.cadence: line for line in context.cycle}
+    # The report's own review (recorded) is not counted: it is the one falling due.
+    monthly = cycle["monthly"]
+    assert (monthly.last_period, monthly.last_held, monthly.next_period, monthly.next_due) == (
+        "2026-10",
+        "2026-11-02",
+        "2026-11",
+        "2026-12-01",
+    )
+    # Runs began in June: June to September were never reviewed, and are overdue.
+    assert monthly.overdue == ["2026-06", "2026-07", "2026-08", "2026-09"]
+    assert (cycle["quarterly"].last_period, cycle["quarterly"].overdue) == ("2026-Q3", ["2026-Q2"])

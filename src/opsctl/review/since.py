@@ -68,8 +68,9 @@ def cycle_status(
         held = _held(reviews, cadence, last_period.label, own)
         considered = reviews.model_copy(update={"reports": held})
         missing = due_reviews({cadence}, first_activity, considered, as_of)
-        if missing:
-            next_period, next_due = missing[0].period, missing[0].due
+        upcoming = [review for review in missing if not review.overdue]
+        if upcoming:
+            next_period, next_due = upcoming[0].period, upcoming[0].due
         else:
             following = last_period.next()
             next_period, next_due = following.label, following.end
