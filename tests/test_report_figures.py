@@ -154,7 +154,7 @@ def test_kpi_figures_equal_the_json(reports: dict[str, Rendered], label: str) ->
             assert row[1] == f"{number(kpi['baseline'])} ({kpi['baseline_period']})"
             assert row[2] == f"{number(kpi['latest'])} ({kpi['latest_period']})"
             assert row[3] == change_text(kpi["change"], kpi["direction"])
-            assert row[5] == f"{number(kpi['progress'], 0)}%"
+            assert row[5] == f"{number(kpi['progress'])}%"
             assert row[6].endswith(kpi["status"])
             if len(row) > 7:
                 assert row[7] == change_text(kpi["change_previous"], kpi["direction"])

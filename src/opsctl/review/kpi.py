@@ -233,8 +233,8 @@ def judge(metric: Metric, framework: str, record: MetricRecord | None) -> KpiVie
         else f"from {baseline.value:g} to {latest.value:g}"
     )
     message = (
-        f"{change}, {number(progress, 0)}% of the way to {goal:.4g} ({metric.target_label()} "
-        f"target, due {due}; {number(expected, 0)}% expected by {latest.period})"
+        f"{change}, {number(progress)}% of the way to {goal:.4g} ({metric.target_label()} "
+        f"target, due {due}; {number(expected)}% expected by {latest.period})"
     )
     return KpiView(
         metric, framework, baseline, latest, gained, progress, expected,
