@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from opsctl.definitions.model import Framework
 from opsctl.review.attention import WaiverLine, day, waivers_granted
-from opsctl.review.cadence import GRACE_DAYS, due_reviews
+from opsctl.review.cadence import due_reviews
 from opsctl.review.periods import Period, containing, last_complete, month, quarter
 from opsctl.store.documents import RunDocument
 from opsctl.store.reviews import ReportRecord, ReviewsDocument
@@ -168,6 +168,3 @@ def since_last_review(
     result.passed.sort(key=lambda happening: (happening.date, happening.run))
     result.slipped.sort(key=lambda happening: (happening.date, happening.run))
     return result
-
-
-__all__ = ["GRACE_DAYS", "CycleLine", "SinceLastReview", "cycle_status", "since_last_review"]
