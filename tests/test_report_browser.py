@@ -104,3 +104,19 @@ def test_report_renders_without_console_errors(
     assert shown.sections == written.sections
     assert [t.header for t in shown.tables] == [t.header for t in written.tables]
     assert shown.tags.count("svg") == written.tags.count("svg") >= 1
+
+
+def test_report_prints_to_pdf(demo: Path, tmp_path: Path) -> None:
+    """The print stylesheet lays the page out for paper without errors."""
+    page = tmp_path / "2026-11.html"
+    process_ok(
+        ["report", "monthly", "--month", "2026-11", "--format", "html", "--output", str(page)],
+        cwd=demo,
+        env={"OPSCTL_NOW": NOW},
+    )
+    pdf = tmp_path / "2026-11.pdf"
+    result = open_page(page, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert console_lines(result.stderr) == []
+    document = pdf.read_bytes()
+    assert document.startswith(b"%PDF") and document.count(b"/Type /Page") >= 2
