@@ -470,6 +470,11 @@ def test_since_the_last_review_and_the_review_cycle(tmp_path: Path) -> None:
             cadence="monthly", period="2026-11", path="r.md", by=fx.PM, at=fx.at("2026-12-01")
         )
         record_report(document, own)
+        # Held after November's review fell due: not part of the cycle as that report sees it.
+        late = ReportRecord(
+            cadence="monthly", period="2026-09", path="r.md", by=fx.PM, at=fx.at("2026-12-02")
+        )
+        record_report(document, late)
     context = fx.context_of(workspace, "monthly", fx.MONTH)
     since = context.since
     assert since is not None
@@ -497,6 +502,9 @@ def test_since_the_last_review_and_the_review_cycle(tmp_path: Path) -> None:
         "2026-11",
         "2026-12-01",
     )
-    # Runs began in June: June to September were never reviewed, and are overdue.
-    assert monthly.overdue == ["2026-06", "2026-07", "2026-08", "2026-09"]
-    assert (cycle["quarterly"].last_period, cycle["quarterly"].overdue) == ("2026-Q3", ["2026-Q2"])
+    # KPI readings began in February: February to September were never reviewed.
+    assert monthly.overdue == [f"2026-{m:02d}" for m in range(2, 10)]
+    assert (cycle["quarterly"].last_period, cycle["quarterly"].overdue) == (
+        "2026-Q3",
+        ["2026-Q1", "2026-Q2"],
+    )

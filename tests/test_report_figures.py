@@ -245,7 +245,7 @@ def test_waivers_and_review_cycle_equal_the_everyday_commands(
     assert all(line["overdue"] == [] for line in cycle.values())
     for tables in both(reports["2026-11"]):
         rows = {row[0]: row for row in tables["Review cycle"][0][1:]}
-        assert rows["monthly"][1].startswith("2026-10 (held 2026-12-01 by pm@example.com)")
+        assert rows["monthly"][1].startswith("2026-10 (held 2026-11-01 by pm@example.com)")
         assert rows["monthly"][2] == "2026-11 (due 2026-12-01)"
 
 

@@ -307,9 +307,19 @@ def _runs(context: ReportContext, runs: list[tuple[RunDocument, Framework]]) -> 
 
 
 def _review_cycle(
-    context: ReportContext, runs: list[tuple[RunDocument, Framework]], inputs: ReportInputs
+    context: ReportContext,
+    runs: list[tuple[RunDocument, Framework]],
+    readings: MetricsDocument,
+    inputs: ReportInputs,
 ) -> None:
-    first = min((document.created.date() for document, _ in runs), default=None)
+    """The review cycle's status and what changed since the last review.
+
+    Periods are counted from the first activity, a run started or a KPI
+    recorded, as ``opsctl review due`` counts them.
+    """
+    dates = [document.created.date() for document, _ in runs]
+    dates += [event.at.date() for event in readings.history]
+    first = min(dates, default=None)
     period = context.period
     own = (context.kind, period.label)
     context.cycle = cycle_status(inputs.cadences, first, inputs.reviews, period.end, own)
@@ -384,7 +394,7 @@ def build_context(
         context.stalls if quarterly else (),
         context.most_waived if quarterly else (),
     )
-    _review_cycle(context, runs, inputs)
+    _review_cycle(context, runs, readings, inputs)
     context.summary = summary(context)
     return context
 

@@ -37,13 +37,18 @@ def _period(cadence: str, label: str) -> Period:
 
 
 def _held(
-    reviews: ReviewsDocument, cadence: str, until: str, own: tuple[str, str] = ("", "")
+    reviews: ReviewsDocument, cadence: str, until: str, as_of: dt.date, own: tuple[str, str]
 ) -> list[ReportRecord]:
+    """Reviews of a cadence up to period ``until``, recorded before ``as_of``, except ``own``."""
+    before = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.timezone.utc)
     return sorted(
         (
             r
             for r in reviews.reports
-            if r.cadence == cadence and r.period <= until and (r.cadence, r.period) != own
+            if r.cadence == cadence
+            and r.period <= until
+            and r.at < before
+            and (r.cadence, r.period) != own
         ),
         key=lambda record: (record.period, record.at),
     )
@@ -58,14 +63,15 @@ def cycle_status(
 ) -> list[CycleLine]:
     """Per cadence: last review held, next review due and reviews overdue, as of ``as_of``.
 
-    ``own`` (cadence, period) is the review the report is for: it is never
-    counted as held, so a report written with ``--output`` (which records it)
-    renders the same bytes afterwards.
+    Only reviews recorded before ``as_of`` count, and never ``own`` (cadence,
+    period), the review the report is for: so a report written with
+    ``--output`` (which records it), or rendered again after later reviews,
+    gives the same bytes.
     """
     lines = []
     for cadence in cadences:
         last_period = last_complete(cadence, as_of)
-        held = _held(reviews, cadence, last_period.label, own)
+        held = _held(reviews, cadence, last_period.label, as_of, own)
         considered = reviews.model_copy(update={"reports": held})
         missing = due_reviews({cadence}, first_activity, considered, as_of)
         upcoming = [review for review in missing if not review.overdue]
@@ -116,7 +122,8 @@ def since_start(
 
     Without an earlier review, the workspace's first activity (or the period's start).
     """
-    earlier = [r for r in _held(reviews, cadence, period.label) if r.period < period.label]
+    own = (cadence, period.label)
+    earlier = _held(reviews, cadence, period.label, period.end, own)
     if earlier:
         last = earlier[-1]
         return _period(
