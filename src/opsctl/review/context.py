@@ -29,13 +29,7 @@ from opsctl.review.figures import CHANGE_LEGEND, percent
 from opsctl.review.insights import Stall, most_waived, stalls
 from opsctl.review.kpi import KpiLine, KpiStatus, kpi_line
 from opsctl.review.periods import Period
-from opsctl.review.since import (
-    CycleLine,
-    SinceLastReview,
-    cycle_status,
-    since_last_review,
-    since_start,
-)
+from opsctl.review.since import CycleLine, SinceLastReview, review_cycle
 from opsctl.store.documents import ItemStatus, RunDocument, RunStatus
 from opsctl.store.metrics import MetricsDocument
 from opsctl.store.reviews import ReviewsDocument
@@ -306,27 +300,6 @@ def _runs(context: ReportContext, runs: list[tuple[RunDocument, Framework]]) -> 
     context.progress_by_framework = _framework_progress(by_framework, titles)
 
 
-def _review_cycle(
-    context: ReportContext,
-    runs: list[tuple[RunDocument, Framework]],
-    readings: MetricsDocument,
-    inputs: ReportInputs,
-) -> None:
-    """The review cycle's status and what changed since the last review.
-
-    Periods are counted from the first activity, a run started or a KPI
-    recorded, as ``opsctl review due`` counts them.
-    """
-    dates = [document.created.date() for document, _ in runs]
-    dates += [event.at.date() for event in readings.history]
-    first = min(dates, default=None)
-    period = context.period
-    own = (context.kind, period.label)
-    context.cycle = cycle_status(inputs.cadences, first, inputs.reviews, period.end, own)
-    start, label = since_start(context.kind, period, inputs.reviews, first)
-    context.since = since_last_review(runs, start, label, period.end)
-
-
 def summary(context: ReportContext) -> dict[str, int]:
     """The headline figures of a report, each a count the JSON and every format share."""
     outcomes = [gate.outcome for gate in context.gates]
@@ -394,7 +367,9 @@ def build_context(
         context.stalls if quarterly else (),
         context.most_waived if quarterly else (),
     )
-    _review_cycle(context, runs, readings, inputs)
+    context.cycle, context.since = review_cycle(
+        kind, period, runs, readings, inputs.reviews, inputs.cadences
+    )
     context.summary = summary(context)
     return context
 

@@ -16,6 +16,7 @@ from opsctl.review.attention import WaiverLine, day, waivers_granted
 from opsctl.review.cadence import due_reviews
 from opsctl.review.periods import Period, containing, last_complete, month, quarter
 from opsctl.store.documents import RunDocument
+from opsctl.store.metrics import MetricsDocument
 from opsctl.store.reviews import ReportRecord, ReviewsDocument
 
 
@@ -175,3 +176,24 @@ def since_last_review(
     result.passed.sort(key=lambda happening: (happening.date, happening.run))
     result.slipped.sort(key=lambda happening: (happening.date, happening.run))
     return result
+
+
+def review_cycle(
+    kind: str,
+    period: Period,
+    runs: Sequence[tuple[RunDocument, Framework]],
+    readings: MetricsDocument,
+    reviews: ReviewsDocument,
+    cadences: Sequence[str],
+) -> tuple[list[CycleLine], SinceLastReview]:
+    """The review cycle's status and what changed since the last review, for one report.
+
+    Periods are counted from the first activity, a run started or a KPI
+    recorded, as ``opsctl review due`` counts them.
+    """
+    dates = [document.created.date() for document, _ in runs]
+    dates += [event.at.date() for event in readings.history]
+    first = min(dates, default=None)
+    cycle = cycle_status(cadences, first, reviews, period.end, (kind, period.label))
+    start, label = since_start(kind, period, reviews, first)
+    return cycle, since_last_review(runs, start, label, period.end)
