@@ -15,6 +15,7 @@ from typing import Protocol
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework
 from opsctl.review.attention import OverdueRun, SignOffLine
+from opsctl.review.figures import number
 from opsctl.review.insights import STALL_DAYS, Stall
 from opsctl.store.documents import RunDocument, RunStatus
 
@@ -60,7 +61,7 @@ class Roster:
 
     people: Sequence[Person]
     owners: dict[str, str]
-    open_runs: dict[str, list[str]]
+    open_runs: dict[str, list[tuple[str, str]]]
     starters: dict[str, str]
 
     def person(self, email: str) -> str:
@@ -86,10 +87,11 @@ def roster_of(
     runs: Sequence[tuple[RunDocument, Framework]], people: Sequence[Person], owners: dict[str, str]
 ) -> Roster:
     """People and approving roles, the open runs of each framework, who started each run."""
-    open_runs: dict[str, list[str]] = {}
+    open_runs: dict[str, list[tuple[str, str]]] = {}
     for document, framework in sorted(runs, key=lambda pair: pair[0].id):
         if document.status is RunStatus.ACTIVE:
-            open_runs.setdefault(framework.id, []).append(document.id)
+            entry = (document.id, document.phase or "")
+            open_runs.setdefault(framework.id, []).append(entry)
     starters = {document.id: document.history[0].actor for document, _ in runs if document.history}
     return Roster(people, owners, open_runs, starters)
 
@@ -100,7 +102,7 @@ def _kpis(kpis: Sequence[_Kpi], roster: Roster) -> list[Recommendation]:
         if kpi.status not in ("off track", "at risk", "no data"):
             continue
         who = roster.role(roster.owner_of(kpi.framework))
-        runs = roster.open_runs.get(kpi.framework, [])
+        runs = [run for run, _ in roster.open_runs.get(kpi.framework, [])]
         if kpi.status == "no data":
             found.append(Recommendation("KPI", who, "", f"{kpi.title}: {kpi.message}."))
             continue
@@ -159,11 +161,13 @@ def _patterns(
     for stall in stalled:
         if stall.average_days < STALL_DAYS:
             continue
-        runs = roster.open_runs.get(stall.framework, [])
+        opened = roster.open_runs.get(stall.framework, [])
+        runs = [run for run, phase in opened if phase == stall.phase]
         text = (
-            f"runs of '{stall.framework}' spend {stall.average_days:g} days on average in "
-            f"'{stall.phase_title}' ({stall.runs} run(s)); find the blocking step and "
-            "automate or split it."
+            f"runs of '{stall.framework}' spend {number(stall.average_days)} days on average "
+            f"in '{stall.phase_title}' ({stall.runs} run(s)"
+            + (f"; in it now: {', '.join(runs)}" if runs else "")
+            + "); find the blocking step and automate or split it."
         )
         who = roster.role(roster.owner_of(stall.framework))
         found.append(Recommendation("Flow", who, runs[0] if runs else "", text))
