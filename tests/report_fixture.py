@@ -52,12 +52,13 @@ from opsctl.engine.runs import (
     set_item,
     state_of,
 )
-from opsctl.review.context import ReportContext, build_context
+from opsctl.review.context import ReportContext, ReportInputs, build_context
 from opsctl.review.periods import Period, month, quarter
 from opsctl.review.readings import record_reading
 from opsctl.review.render import workspace_report
 from opsctl.store.documents import ItemStatus, RunDocument
 from opsctl.store.metrics import MetricsStore
+from opsctl.store.reviews import ReviewStore
 from opsctl.store.runs import RunStore
 from opsctl.store.workspace import Workspace, init_workspace
 
@@ -410,6 +411,12 @@ def context_of(workspace: Workspace, kind: str, label: str) -> ReportContext:
     for run_id in store.ids():
         document = store.load(run_id)
         runs.append((document, store.framework_of(document)))
+    frameworks = catalog().frameworks()
+    inputs = ReportInputs(
+        people=tuple(workspace.config().people),
+        owners={fw.id: fw.approval for fw in frameworks if fw.approval},
+        reviews=ReviewStore(workspace).load(),
+    )
     return build_context(
         kind,
         period_of(kind, label),
@@ -417,16 +424,26 @@ def context_of(workspace: Workspace, kind: str, label: str) -> ReportContext:
         runs,
         kpis(),
         MetricsStore(workspace).load(),
+        inputs,
     )
 
 
-def render(workspace: Workspace, kind: str, label: str, generated_at: str = "") -> str:
+def render(
+    workspace: Workspace,
+    kind: str,
+    label: str,
+    generated_at: str = "",
+    output_format: str = "markdown",
+) -> str:
     """A report rendered through the same function ``opsctl report`` calls."""
+    config = workspace.config()
     return workspace_report(
         workspace,
         catalog(),
-        workspace.config().team,
+        config.team,
         kind,
         period_of(kind, label),
         generated_at,
+        people=config.people,
+        output_format=output_format,
     )

@@ -93,6 +93,8 @@ JSON_COMMANDS = [
     (["metric", "list"], "metrics"),
     (["metric", "show", "development-efficiency"], "metric"),
     (["review", "due"], "reviews-due"),
+    (["report", "monthly", "--month", "2026-11"], "report-figures"),
+    (["report", "quarterly", "--quarter", "2026-Q4"], "report-figures"),
     (["team", "list"], "team"),
     (["audit", "verify"], "audit"),
     (["todo", "--person", "pm@example.com"], "todo"),

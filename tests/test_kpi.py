@@ -164,7 +164,7 @@ def test_judge_reports_numbers_and_uses_the_latest_period() -> None:
     assert view.goal == pytest.approx(140)
     assert view.due == "2027-01"
     assert view.message == (
-        "+20.0% vs baseline, 50% of the way to 140 (+40% target, due 2027-01; "
+        "+20.0% vs baseline (better), 50% of the way to 140 (+40% target, due 2027-01; "
         "50% expected by 2026-07)"
     )
 

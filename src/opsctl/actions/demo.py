@@ -254,14 +254,14 @@ def build_demo(root: Path, catalog: Catalog, today: dt.date) -> DemoResult:
             )
             for label, value in zip(months[1:], values, strict=True):
                 record_reading(document, metric_id, value, label, OPS, at)
-    reports = []
-    written_at = dt.datetime.combine(month.end, dt.time(10), dt.timezone.utc)
-    periods = [("monthly", month.previous())]
-    for kind, period in [*periods, ("monthly", month), ("quarterly", quarter)]:
+    reviews = [("monthly", month.previous()), ("monthly", month), ("quarterly", quarter)]
+    reports = [root / "reports" / f"{period.label}.md" for _, period in reviews]
+    # Each review is held on the morning its period's review falls due, in that order.
+    for kind, period in sorted(reviews, key=lambda review: review[1].end):
         output = root / "reports" / f"{period.label}.md"
-        text = workspace_report(workspace, catalog, config.team, kind, period)
+        text = workspace_report(workspace, catalog, config.team, kind, period, people=config.people)
+        written_at = dt.datetime.combine(period.end, dt.time(10), dt.timezone.utc)
         save_report(workspace, kind, period.label, text, output, PM, written_at)
-        reports.append(output)
     return DemoResult(
         workspace, month, quarter, reports, ["rel-2-4", "checkout-redesign", "ops-success"]
     )

@@ -57,6 +57,16 @@ def warn(message: str) -> None:
         err_console().print(f"opsctl: warning: {plain(message)}", markup=False)
 
 
+def _change(kpi: KpiSummary) -> str:
+    """The change from the baseline, with the reports' sign convention: ``-21.7% (better)``."""
+    from opsctl.review.figures import change_text, raw_change
+
+    if kpi.baseline is None or kpi.latest is None:
+        return "-"
+    moved = raw_change(kpi.baseline.value, kpi.latest.value)
+    return "-" if moved is None else change_text(moved, kpi.direction)
+
+
 def print_metrics(result: MetricList) -> None:
     """KPIs (baseline, latest, change, target, status), then measures, then value metrics."""
     print_columns(
@@ -66,7 +76,7 @@ def print_metrics(result: MetricList) -> None:
                 kpi.id,
                 _fmt(kpi.baseline.value if kpi.baseline else None),
                 _latest(kpi),
-                "-" if kpi.improvement_pct is None else f"{kpi.improvement_pct:+.1f}%",
+                _change(kpi),
                 kpi.target_label,
                 kpi.status,
             ]

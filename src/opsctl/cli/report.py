@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import typer
 
 from opsctl.cli import state
 from opsctl.cli.output import FormatOption, OutputFormat, emit, print_columns, say
-from opsctl.errors import CheckFailed
+from opsctl.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
     from opsctl.actions.reports import ReviewsDue
@@ -31,10 +32,36 @@ StampOption = typer.Option(
 )
 
 
-def _report(cadence: str, label: str | None, output: Path | None, stamp: bool) -> None:
-    from opsctl.actions.reports import render_report
+class ReportFormat(str, Enum):
+    """How a report is written."""
 
-    result = render_report(state.session(), cadence, label, output, stamp=stamp)
+    MARKDOWN = "markdown"
+    HTML = "html"
+    JSON = "json"
+
+
+ReportFormatOption = typer.Option(
+    ReportFormat.MARKDOWN,
+    "--format",
+    "-f",
+    help="markdown; html (one self-contained page, print-friendly); "
+    "json (every figure of the report, for programs and for checking it).",
+)
+
+
+def _report(
+    cadence: str, label: str | None, output: Path | None, stamp: bool, output_format: ReportFormat
+) -> None:
+    from opsctl.actions.reports import render_report, report_figures
+
+    if output_format is ReportFormat.JSON:
+        if output is not None:
+            raise UsageError("--output: writes a report (markdown or html), not its JSON figures")
+        emit(report_figures(state.session(), cadence, label))
+        return
+    result = render_report(
+        state.session(), cadence, label, output, stamp=stamp, output_format=output_format.value
+    )
     if result.output is None:
         typer.echo(result.text, nl=False)
         return
@@ -48,12 +75,13 @@ def monthly(
     ),
     output: Path | None = OutputOption,
     stamp: bool = StampOption,
+    output_format: ReportFormat = ReportFormatOption,
 ) -> None:
-    """Render the monthly operations validation report (Markdown).
+    """Render the monthly operations validation report (Markdown, HTML or its figures as JSON).
 
-    Example: opsctl report monthly --month 2026-11 --output reports/2026-11.md
+    Example: opsctl report monthly --month 2026-11 --format html --output reports/2026-11.html
     """
-    _report("monthly", month_label, output, stamp)
+    _report("monthly", month_label, output, stamp, output_format)
 
 
 @app.command("quarterly")
@@ -63,12 +91,13 @@ def quarterly(
     ),
     output: Path | None = OutputOption,
     stamp: bool = StampOption,
+    output_format: ReportFormat = ReportFormatOption,
 ) -> None:
-    """Render the quarterly optimization review (Markdown), with recommendations.
+    """Render the quarterly optimization review (Markdown, HTML or its figures as JSON).
 
     Example: opsctl report quarterly --quarter 2026-Q4 --output reports/2026-Q4.md
     """
-    _report("quarterly", quarter_label, output, stamp)
+    _report("quarterly", quarter_label, output, stamp, output_format)
 
 
 def _hold_command(cadence: str, period: str) -> str:

@@ -10,15 +10,29 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Metric
 from opsctl.engine.applicability import applies
 from opsctl.engine.runs import item_complete, item_key, progress, state_of
 from opsctl.engine.transitions import replay
-from opsctl.review.insights import Recommendation, Stall, most_waived, recommendations, stalls
+from opsctl.review.advice import Recommendation, recommendations, roster_of
+from opsctl.review.attention import (
+    OverdueRun,
+    SignOffLine,
+    WaiverLine,
+    day,
+    overdue_run,
+    sign_offs,
+    waivers_granted,
+)
+from opsctl.review.figures import CHANGE_LEGEND, percent
+from opsctl.review.insights import Stall, most_waived, stalls
 from opsctl.review.kpi import KpiLine, KpiStatus, kpi_line
 from opsctl.review.periods import Period
+from opsctl.review.since import CycleLine, SinceLastReview, review_cycle
 from opsctl.store.documents import ItemStatus, RunDocument, RunStatus
 from opsctl.store.metrics import MetricsDocument
+from opsctl.store.reviews import ReviewsDocument
 
 PROGRAM_CHECKLIST = ("operations-success", "success-validation")
 """The framework and phase that hold the program's success checklist."""
@@ -38,7 +52,7 @@ class RunLine:
     phases: int
     complete: int
     total: int
-    percent: int
+    percent: float
     due: str
     overdue: bool
     started: str
@@ -79,7 +93,17 @@ class FrameworkProgress:
     runs: int
     complete: int
     total: int
-    percent: int
+    percent: float
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What a report reads besides runs and KPIs: the roster, approving roles, reviews held."""
+
+    people: tuple[Person, ...] = ()
+    owners: dict[str, str] = field(default_factory=dict)
+    reviews: ReviewsDocument = field(default_factory=ReviewsDocument)
+    cadences: tuple[str, ...] = ("monthly", "quarterly")
 
 
 @dataclass
@@ -94,10 +118,11 @@ class ReportContext:
     runs_active: list[RunLine] = field(default_factory=list)
     progress_by_framework: list[FrameworkProgress] = field(default_factory=list)
     overdue: list[ItemLine] = field(default_factory=list)
+    overdue_runs: list[OverdueRun] = field(default_factory=list)
     blocked: list[ItemLine] = field(default_factory=list)
     gates: list[GateLine] = field(default_factory=list)
-    approvals: list[GateLine] = field(default_factory=list)
-    waivers_granted: list[ItemLine] = field(default_factory=list)
+    sign_offs: list[SignOffLine] = field(default_factory=list)
+    waivers_granted: list[WaiverLine] = field(default_factory=list)
     waivers_expiring: list[ItemLine] = field(default_factory=list)
     kpis: list[KpiLine] = field(default_factory=list)
     measures: list[KpiLine] = field(default_factory=list)
@@ -107,13 +132,14 @@ class ReportContext:
     stalls: list[Stall] = field(default_factory=list)
     most_waived: list[tuple[str, int]] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
+    cycle: list[CycleLine] = field(default_factory=list)
+    since: SinceLastReview | None = None
+    change_legend: str = CHANGE_LEGEND
+    summary: dict[str, int] = field(default_factory=dict)
     generated_at: str = ""
 
 
-def _day(moment: dt.datetime | dt.date | None) -> str:
-    if moment is None:
-        return ""
-    return (moment.date() if isinstance(moment, dt.datetime) else moment).isoformat()
+_day = day
 
 
 def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> RunLine:
@@ -130,7 +156,7 @@ def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> Run
         phases=len(framework.phases),
         complete=complete,
         total=total,
-        percent=round(complete * 100 / total) if total else 100,
+        percent=percent(complete, total),
         due=_day(document.due),
         overdue=bool(document.due and document.due <= as_of and phase is not None),
         started=_day(document.created),
@@ -157,57 +183,35 @@ def _attention(
     return overdue, blocked
 
 
-_GATE_OUTCOMES = {
-    "advance": ("passed", "to"),
-    "advance-refused": ("refused", "missing"),
-    "approve": ("", "comment"),
-    "void-approval": ("voided", "reason"),
-}
-
-
-def _events(document: RunDocument, period: Period) -> tuple[list[GateLine], list[GateLine]]:
+def _gates(document: RunDocument, period: Period) -> list[GateLine]:
+    """Gates passed (``advance``) and refused within the period."""
     gates: list[GateLine] = []
-    approvals: list[GateLine] = []
     for event in document.history:
-        shape = _GATE_OUTCOMES.get(event.action)
-        if shape is None or not period.contains(event.at):
+        if event.action not in ("advance", "advance-refused") or not period.contains(event.at):
             continue
-        outcome, detail_key = shape
-        detail = event.detail.get(detail_key, "")
-        if event.action == "advance":
-            detail = f"to {detail}"
+        passed = event.action == "advance"
+        detail = f"to {event.detail.get('to', '')}" if passed else event.detail.get("missing", "")
+        outcome = "passed" if passed else "refused"
         line = GateLine(
-            document.id,
-            event.phase or "",
-            _day(event.at),
-            event.actor,
-            outcome or event.detail.get("role", ""),
-            detail,
+            document.id, event.phase or "", _day(event.at), event.actor, outcome, detail
         )
-        (gates if event.action.startswith("advance") else approvals).append(line)
-    return gates, approvals
+        gates.append(line)
+    return gates
 
 
-def _waivers(
-    document: RunDocument, framework: Framework, period: Period
-) -> tuple[list[ItemLine], list[ItemLine]]:
-    granted, expiring = [], []
+def _expiring(document: RunDocument, framework: Framework, period: Period) -> list[ItemLine]:
+    """Waivers standing at the period's end that lapse within 30 days of it."""
+    expiring = []
     horizon = period.end + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
     for phase, item in framework.iter_items():
         state = state_of(document, phase, item)
-        if state is None or state.status is not ItemStatus.SKIPPED:
+        if state is None or state.status is not ItemStatus.SKIPPED or state.expires is None:
             continue
-        key = item_key(phase, item)
-        line = ItemLine(
-            document.id, key, item.title, item.owner, state.reason or "", state.by, _day(state.at)
-        )
-        if period.contains(state.at):
-            granted.append(line)
-        if state.expires is not None and period.start <= state.expires < horizon:
+        if period.start <= state.expires < horizon:
             expiring.append(
                 ItemLine(
                     document.id,
-                    key,
+                    item_key(phase, item),
                     item.title,
                     item.owner,
                     state.reason or "",
@@ -215,7 +219,7 @@ def _waivers(
                     state.expires.isoformat(),
                 )
             )
-    return granted, expiring
+    return expiring
 
 
 def _checklist(
@@ -252,6 +256,74 @@ def state_at(document: RunDocument, framework: Framework, until: dt.datetime) ->
     )
 
 
+def _framework_progress(
+    by_framework: dict[str, list[RunLine]], titles: dict[str, str]
+) -> list[FrameworkProgress]:
+    found = []
+    for framework_id in sorted(by_framework):
+        lines = by_framework[framework_id]
+        complete = sum(line.complete for line in lines)
+        total = sum(line.total for line in lines)
+        title = titles[framework_id]
+        shares = (len(lines), complete, total, percent(complete, total))
+        found.append(FrameworkProgress(framework_id, title, *shares))
+    return found
+
+
+def _runs(context: ReportContext, runs: list[tuple[RunDocument, Framework]]) -> None:
+    """Runs started, completed and active, their progress, attention items, gates and sign-offs."""
+    period = context.period
+    last_day = period.end - dt.timedelta(days=1)
+    start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
+    by_framework: dict[str, list[RunLine]] = {}
+    titles: dict[str, str] = {}
+    for document, framework in sorted(runs, key=lambda pair: pair[0].id):
+        line = run_line(document, framework, last_day)
+        titles[framework.id] = framework.title
+        if period.contains(document.created):
+            context.runs_started.append(line)
+        if document.completed is not None and period.contains(document.completed):
+            context.runs_completed.append(line)
+        if document.status is RunStatus.ACTIVE:
+            context.runs_active.append(line)
+            by_framework.setdefault(framework.id, []).append(line)
+            overdue, blocked = _attention(document, framework, period)
+            context.overdue += overdue
+            context.blocked += blocked
+            late = overdue_run(document, [(i.key, i.owner) for i in overdue], period)
+            context.overdue_runs += [late] if late else []
+        context.gates += _gates(document, period)
+        context.sign_offs += sign_offs(document, period)
+        context.waivers_granted += waivers_granted(document, framework, start, end)
+        context.waivers_expiring += _expiring(document, framework, period)
+    context.progress_by_framework = _framework_progress(by_framework, titles)
+
+
+def summary(context: ReportContext) -> dict[str, int]:
+    """The headline figures of a report, each a count the JSON and every format share."""
+    outcomes = [gate.outcome for gate in context.gates]
+    return {
+        "runs_started": len(context.runs_started),
+        "runs_completed": len(context.runs_completed),
+        "runs_active": len(context.runs_active),
+        "gates_passed": outcomes.count("passed"),
+        "gates_refused": outcomes.count("refused"),
+        "sign_offs_given": sum(
+            context.period.contains(dt.date.fromisoformat(line.date)) for line in context.sign_offs
+        ),
+        "sign_offs_voided": sum(line.state == "voided" for line in context.sign_offs),
+        "blocked_items": len(context.blocked),
+        "runs_overdue": len(context.overdue_runs),
+        "overdue_open_items": sum(run.open_items for run in context.overdue_runs),
+        "waivers_granted": len(context.waivers_granted),
+        "waivers_expiring": len(context.waivers_expiring),
+        "kpis": len(context.kpis),
+        "kpis_on_track": sum(kpi.status == KpiStatus.ON_TRACK.value for kpi in context.kpis),
+        "recommendations": len(context.recommendations),
+    }
+
+
 def build_context(
     kind: str,
     period: Period,
@@ -259,8 +331,14 @@ def build_context(
     runs: list[tuple[RunDocument, Framework]],
     metrics: list[tuple[Metric, str]],
     readings: MetricsDocument,
+    inputs: ReportInputs | None = None,
 ) -> ReportContext:
-    """Assemble the report context for one period from runs, KPI definitions and readings."""
+    """Assemble the report context for one period from runs, KPI definitions and readings.
+
+    ``inputs`` brings the roster (recommendations name people), the roles
+    approving each framework and the reviews held (the review cycle's status).
+    """
+    inputs = inputs or ReportInputs()
     context = ReportContext(kind=kind, period=period, team=team)
     end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
     runs = [
@@ -268,47 +346,7 @@ def build_context(
         for document, framework in runs
         if document.created < end
     ]
-    last_day = period.end - dt.timedelta(days=1)
-    by_framework: dict[str, list[RunLine]] = {}
-    titles: dict[str, str] = {}
-    for document, framework in sorted(runs, key=lambda pair: pair[0].id):
-        if document.created.date() >= period.end:
-            continue
-        line = run_line(document, framework, last_day)
-        titles[framework.id] = framework.title
-        if period.contains(document.created):
-            context.runs_started.append(line)
-        if document.completed is not None and period.contains(document.completed):
-            context.runs_completed.append(line)
-        still_open = document.status is RunStatus.ACTIVE or (
-            document.completed is not None and document.completed.date() >= period.end
-        )
-        if still_open:
-            context.runs_active.append(line)
-            by_framework.setdefault(framework.id, []).append(line)
-            overdue, blocked = _attention(document, framework, period)
-            context.overdue += overdue
-            context.blocked += blocked
-        gates, approvals = _events(document, period)
-        context.gates += gates
-        context.approvals += approvals
-        granted, expiring = _waivers(document, framework, period)
-        context.waivers_granted += granted
-        context.waivers_expiring += expiring
-    for framework_id in sorted(by_framework):
-        lines = by_framework[framework_id]
-        complete = sum(line.complete for line in lines)
-        total = sum(line.total for line in lines)
-        context.progress_by_framework.append(
-            FrameworkProgress(
-                framework_id,
-                titles[framework_id],
-                len(lines),
-                complete,
-                total,
-                round(complete * 100 / total) if total else 100,
-            )
-        )
+    _runs(context, runs)
     judged = [
         kpi_line(metric, framework, readings.metrics.get(metric.id), period)
         for metric, framework in sorted(metrics, key=lambda pair: pair[0].id)
@@ -316,12 +354,23 @@ def build_context(
     context.kpis = [kpi for kpi in judged if kpi.category == "kpi"]
     context.measures = [kpi for kpi in judged if kpi.category == "measure"]
     context.values = [kpi for kpi in judged if kpi.category == "value"]
-    context.checklist, context.checklist_run = _checklist(runs, last_day)
+    context.checklist, context.checklist_run = _checklist(runs, period.end - dt.timedelta(days=1))
     context.stalls = stalls(runs, end)
     context.most_waived = most_waived(runs)
+    quarterly = kind == "quarterly"
     context.recommendations = recommendations(
-        context.kpis, context.stalls, context.most_waived, context.overdue, context.blocked
+        context.kpis,
+        context.overdue_runs,
+        context.blocked,
+        context.sign_offs,
+        roster_of(runs, inputs.people, inputs.owners),
+        context.stalls if quarterly else (),
+        context.most_waived if quarterly else (),
     )
+    context.cycle, context.since = review_cycle(
+        kind, period, runs, readings, inputs.reviews, inputs.cadences
+    )
+    context.summary = summary(context)
     return context
 
 

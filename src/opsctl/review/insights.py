@@ -1,8 +1,7 @@
-"""What a quarterly review should act on, derived from the data.
+"""Patterns a quarterly review looks for: the phases where runs stall, the items most waived.
 
-The seed's review cycle asks for a quarterly optimization review; these are
-its recommendations: KPIs off track or at risk, the phases where runs stall
-longest, the items waived most often, and work that is overdue or blocked.
+The recommendations built on them (and on KPIs, late runs and blocked
+items) live in :mod:`opsctl.review.advice`.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from opsctl.definitions.model import Framework
 from opsctl.engine.runs import item_key
@@ -33,30 +32,6 @@ class Stall:
     phase_title: str
     runs: int
     average_days: float
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """One thing the quarterly review should act on, and why."""
-
-    topic: str
-    text: str
-
-
-class _Kpi(Protocol):
-    @property
-    def title(self) -> str: ...
-    @property
-    def framework(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def message(self) -> str: ...
-
-
-class _Item(Protocol):
-    @property
-    def run(self) -> str: ...
 
 
 def phase_durations(
@@ -112,61 +87,3 @@ def most_waived(runs: Sequence[tuple[RunDocument, Framework]]) -> list[tuple[str
             if state is not None and state.status is ItemStatus.SKIPPED:
                 counts[f"{framework.id}:{item_key(phase, item)}"] += 1
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP]
-
-
-def recommendations(
-    kpis: Sequence[_Kpi],
-    stalled: Sequence[Stall],
-    waived: Sequence[tuple[str, int]],
-    overdue: Sequence[_Item],
-    blocked: Sequence[_Item],
-) -> list[Recommendation]:
-    """Concrete next steps for the review, most pressing first."""
-    found: list[Recommendation] = []
-    for kpi in kpis:
-        if kpi.status in ("off track", "at risk"):
-            found.append(
-                Recommendation(
-                    "KPI",
-                    f"{kpi.title} is {kpi.status} ({kpi.message}); agree a recovery plan with "
-                    f"the owners of '{kpi.framework}' and review it next month.",
-                )
-            )
-        elif kpi.status == "no data":
-            found.append(Recommendation("KPI", f"{kpi.title}: {kpi.message}."))
-    for stall in stalled:
-        if stall.average_days < STALL_DAYS:
-            continue
-        found.append(
-            Recommendation(
-                "Flow",
-                f"Runs of '{stall.framework}' spend {stall.average_days:g} days on average in "
-                f"'{stall.phase_title}' ({stall.runs} run(s)); look for the blocking step and "
-                "consider automating or splitting it.",
-            )
-        )
-    for key, count in waived:
-        found.append(
-            Recommendation(
-                "Checklist",
-                f"'{key}' was waived in {count} run(s); either fix what makes it hard to do "
-                "or make it optional in the framework.",
-            )
-        )
-    runs_late = sorted({item.run for item in overdue})
-    if runs_late:
-        found.append(
-            Recommendation(
-                "Delivery",
-                f"{len(runs_late)} run(s) are past their due date ({', '.join(runs_late)}); "
-                "re-plan or descope them.",
-            )
-        )
-    if blocked:
-        found.append(
-            Recommendation(
-                "Delivery",
-                f"{len(blocked)} item(s) are blocked; each needs an owner to unblock it.",
-            )
-        )
-    return found

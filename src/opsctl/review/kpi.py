@@ -38,6 +38,7 @@ from opsctl.definitions.metric import (
     TargetKind,
     number_text,
 )
+from opsctl.review.figures import number, raw_change, signed, verdict
 from opsctl.review.periods import Period, months_between, trailing_months
 from opsctl.store.metrics import MetricRecord, Reading
 
@@ -225,14 +226,15 @@ def judge(metric: Metric, framework: str, record: MetricRecord | None) -> KpiVie
     elapsed = max(0, months_between(baseline.period, latest.period))
     expected = min(1.0, elapsed / metric.deadline_months) * 100
     due = add_months(baseline.period, metric.deadline_months)
+    moved = raw_change(baseline.value, latest.value)
     change = (
-        f"{gained:+.1f}% vs baseline"
-        if gained is not None
+        f"{signed(moved)}% vs baseline ({verdict(moved, metric.direction.value)})"
+        if moved is not None
         else f"from {baseline.value:g} to {latest.value:g}"
     )
     message = (
-        f"{change}, {progress:.0f}% of the way to {goal:.4g} ({metric.target_label()} target, "
-        f"due {due}; {expected:.0f}% expected by {latest.period})"
+        f"{change}, {number(progress)}% of the way to {goal:.4g} ({metric.target_label()} "
+        f"target, due {due}; {number(expected)}% expected by {latest.period})"
     )
     return KpiView(
         metric, framework, baseline, latest, gained, progress, expected,
@@ -302,6 +304,8 @@ class KpiLine:
     warning: str = ""
     band: str = ""
     latest_text: str = "-"
+    change: float | None = None
+    change_previous: float | None = None
 
 
 def _readings_until(record: MetricRecord | None, last_month: str) -> MetricRecord | None:
@@ -360,4 +364,6 @@ def kpi_line(
         warning=view.warning,
         band=band_of(metric, latest.value if latest else None),
         latest_text=number_text(latest.value) if latest else "-",
+        change=raw_change(view.baseline.value, latest.value) if view.baseline and latest else None,
+        change_previous=raw_change(previous.value, latest.value) if previous and latest else None,
     )

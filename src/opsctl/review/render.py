@@ -16,11 +16,10 @@ naming the template (exit 2).
 
 from __future__ import annotations
 
-import math
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
     ChoiceLoader,
@@ -39,6 +38,8 @@ from jinja2.sandbox import SandboxedEnvironment, safe_range
 from opsctl.definitions.catalog import Catalog
 from opsctl.definitions.source import data_dir
 from opsctl.errors import UsageError
+from opsctl.review.figures import change_text
+from opsctl.review.figures import number as number_text
 from opsctl.review.guards import (
     MAX_OUTPUT,
     MEMORY_HEADROOM,
@@ -56,7 +57,12 @@ from opsctl.review.periods import Period
 from opsctl.store.workspace import Workspace
 from opsctl.text import cell, strip_controls, table
 
-TEMPLATE_NAMES = {"monthly": "monthly.md.j2", "quarterly": "quarterly.md.j2"}
+if TYPE_CHECKING:
+    from opsctl.review.context import ReportContext
+
+
+FORMAT_SUFFIXES = {"markdown": ".md.j2", "html": ".html.j2"}
+"""Each report comes as Markdown and as one self-contained HTML page (autoescaped)."""
 RENDER_SECONDS = 10.0
 """Wall-clock time one report may take to compile and render."""
 
@@ -173,29 +179,24 @@ class ContainedLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
-def _number(value: float | None, digits: int = 1, sign: bool = False) -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text and not sign else text
-
-
 def _mermaid_label(value: object) -> str:
     return str(value).replace('"', "'").replace("\n", " ")
 
 
-def _environment(folders: list[Path], budget: Budget) -> LimitedSandbox:
+def _environment(folders: list[Path], budget: Budget, html: bool = False) -> LimitedSandbox:
     environment = LimitedSandbox(
         budget,
         loader=ChoiceLoader([ContainedLoader(str(folder)) for folder in folders]),
         undefined=StrictUndefined,
-        autoescape=False,
+        autoescape=html,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         optimized=False,  # nothing of a template is evaluated while compiling it
     )
-    environment.filters.update(cell=cell, number=_number, mermaid=_mermaid_label, table=table)
+    environment.filters.update(
+        cell=cell, number=number_text, mermaid=_mermaid_label, table=table, change=change_text
+    )
     environment.guard_filters()
     return environment
 
@@ -262,20 +263,25 @@ def _problem(exc: BaseException, name: str, folders: list[Path]) -> str:
 
 
 def render(
-    kind: str, context: object, workspace_templates: Path | None, inside: Path | None = None
+    kind: str,
+    context: object,
+    workspace_templates: Path | None,
+    inside: Path | None = None,
+    output_format: str = "markdown",
 ) -> str:
     """Render the monthly or quarterly report for a context, within the limits.
 
     ``inside`` is the workspace's root: a templates folder leading out of it
-    is refused.
+    is refused. ``output_format`` is ``markdown`` or ``html`` (autoescaped).
     """
     folders = _template_folders(workspace_templates, inside)
-    name = TEMPLATE_NAMES[kind]
+    name = kind + FORMAT_SUFFIXES[output_format]
+    html = output_format == "html"
     budget = Budget(RENDER_SECONDS)
     try:
         with memory_ceiling(MEMORY_HEADROOM), alarm(budget):
             try:
-                template = _environment(folders, budget).get_template(name)
+                template = _environment(folders, budget, html).get_template(name)
                 name = template.filename or name
                 return _stream(template, context, budget)
             except RENDER_ERRORS as exc:
@@ -285,20 +291,16 @@ def render(
         raise TemplateError(f"{name}: {budget.message}") from None
 
 
-def workspace_report(
-    workspace: Workspace,
-    catalog: Catalog,
-    team: str,
-    kind: str,
-    period: Period,
-    generated_at: str = "",
-) -> str:
-    """Render a review report of a workspace's runs and KPIs for one period.
+def workspace_context(
+    workspace: Workspace, catalog: Catalog, team: str, kind: str, period: Period, people: Any = ()
+) -> ReportContext:
+    """The report context of a workspace's runs, KPIs and reviews held for one period.
 
-    ``team`` comes from the configuration the caller has already read.
+    ``team`` and ``people`` come from the configuration the caller has already read.
     """
-    from opsctl.review.context import build_context
+    from opsctl.review.context import ReportInputs, build_context
     from opsctl.store.metrics import MetricsStore
+    from opsctl.store.reviews import ReviewStore
     from opsctl.store.runs import RunStore
 
     store = RunStore(workspace)
@@ -307,6 +309,29 @@ def workspace_report(
         document = store.load(run_id)
         runs.append((document, store.framework_of(document)))
     metrics = list(catalog.metrics().values())
-    context = build_context(kind, period, team, runs, metrics, MetricsStore(workspace).load())
+    frameworks = catalog.frameworks()
+    inputs = ReportInputs(
+        people=tuple(people),
+        owners={fw.id: fw.approval for fw in frameworks if fw.approval},
+        reviews=ReviewStore(workspace).load(),
+        cadences=tuple(sorted({r.cadence.value for fw in frameworks for r in fw.review})),
+    )
+    readings = MetricsStore(workspace).load()
+    return build_context(kind, period, team, runs, metrics, readings, inputs)
+
+
+def workspace_report(
+    workspace: Workspace,
+    catalog: Catalog,
+    team: str,
+    kind: str,
+    period: Period,
+    generated_at: str = "",
+    *,
+    people: Any = (),
+    output_format: str = "markdown",
+) -> str:
+    """Render a review report (Markdown or HTML) of a workspace's runs and KPIs for one period."""
+    context = workspace_context(workspace, catalog, team, kind, period, people)
     context.generated_at = generated_at
-    return render(kind, context, workspace.templates_dir, workspace.root)
+    return render(kind, context, workspace.templates_dir, workspace.root, output_format)
