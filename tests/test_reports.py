@@ -131,7 +131,13 @@ def update_or_compare(name: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(REPORTS))
-def test_snapshot(workspace: Workspace, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+def test_snapshot(
+    workspace: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    monkeypatch.setenv("OPSCTL_NOW", "2027-01-05T10:00:00Z")  # both periods are over
     text = report(kind, capsys)
     update_or_compare(f"{kind}.md", text)
     # The CLI prints exactly what the library renders.
@@ -147,7 +153,7 @@ def test_rendering_is_reproducible(
     capsys: pytest.CaptureFixture[str],
     kind: str,
 ) -> None:
-    monkeypatch.setenv("OPSCTL_NOW", "2026-12-05T10:00:00Z")
+    monkeypatch.setenv("OPSCTL_NOW", "2027-01-05T10:00:00Z")  # a period over stays as it was
     first = report(kind, capsys)
     monkeypatch.setenv("OPSCTL_NOW", "2030-06-30T23:59:00Z")
     second = report(kind, capsys)

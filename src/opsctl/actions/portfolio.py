@@ -18,7 +18,6 @@ from pydantic import Field
 from opsctl.actions.portfolio_sources import Advance, Read, Selection, read_sources
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.clock import today
 from opsctl.review.context import ReportContext
 from opsctl.review.kpi import KpiStatus
 from opsctl.review.periods import Period
@@ -222,34 +221,32 @@ class PortfolioReport(Result):
 
 
 def team_context(session: Session, cadence: str, period: Period) -> ReportContext:
-    """The context of a team's own review report for the period (as ``opsctl report`` builds it)."""
-    from opsctl.review.context import build_context
+    """The context of a team's own review report for the period, exactly as ``opsctl report``."""
+    from opsctl.review.render import workspace_context
 
-    store = session.runs
-    runs = [(document, store.framework_of(document)) for document in map(store.load, store.ids())]
-    metrics = list(session.catalog.metrics().values())
-    return build_context(
-        cadence, period, session.config.team, runs, metrics, session.metrics.load()
+    config = session.config
+    return workspace_context(
+        session.workspace,
+        session.catalog,
+        config.team,
+        cadence,
+        period,
+        config.people,
+        session.today(),
     )
 
 
-def _late_runs(context: ReportContext, cutoff: str) -> dict[str, tuple[str, list[str]]]:
-    """Open runs due before ``cutoff`` (the period's end, or today in a period not over yet).
-
-    Each with its due date and the owners of its open required items.
-    """
+def _late_runs(context: ReportContext) -> dict[str, tuple[str, list[str]]]:
+    """The team report's overdue runs, each with its due date and its open items' owners."""
     owners: dict[str, list[str]] = {}
     for item in context.overdue:
         owners.setdefault(item.run, []).append(item.owner)
-    late = sorted(
-        (line.id, line.due) for line in context.runs_active if line.due and line.due < cutoff
-    )
-    return {run: (due, owners.get(run, [])) for run, due in late}
+    return {late.run: (late.due, owners.get(late.run, [])) for late in context.overdue_runs}
 
 
-def _attention(team: str, context: ReportContext, cutoff: str) -> list[Attention]:
+def _attention(team: str, context: ReportContext) -> list[Attention]:
     lines: list[Attention] = []
-    for run_id, (due, owners) in _late_runs(context, cutoff).items():
+    for run_id, (due, owners) in _late_runs(context).items():
         why = f"overdue (due {due}): {len(owners)} required item{'s' * (len(owners) != 1)} open"
         lines.append(Attention(team=team, run=run_id, why=why, owners=sorted(set(owners))))
     for item in context.blocked:
@@ -258,7 +255,7 @@ def _attention(team: str, context: ReportContext, cutoff: str) -> list[Attention
     return lines
 
 
-def _team_review(context: ReportContext, cutoff: str) -> dict[str, object]:
+def _team_review(context: ReportContext) -> dict[str, object]:
     kpis = [
         TeamKpi(
             id=k.id,
@@ -275,7 +272,7 @@ def _team_review(context: ReportContext, cutoff: str) -> dict[str, object]:
         "runs_started": len(context.runs_started),
         "runs_completed": len(context.runs_completed),
         "runs_active": len(context.runs_active),
-        "runs_overdue": len(_late_runs(context, cutoff)),
+        "runs_overdue": len(context.overdue_runs),
         "items_blocked": len(context.blocked),
         "waivers_granted": len(context.waivers_granted),
         "gates_passed": sum(gate.outcome == "passed" for gate in context.gates),
@@ -335,7 +332,6 @@ def portfolio_report(
         return context, link
 
     reads: list[Read[tuple[ReportContext, str]]] = read_sources(selection, read, advance)
-    cutoff = min(period.end, today()).isoformat()
     teams: list[TeamReview] = []
     attention: list[Attention] = []
     for found in reads:
@@ -343,8 +339,8 @@ def portfolio_report(
         link = ""
         if found.figures is not None:
             context, link = found.figures
-            figures = _team_review(context, cutoff)
-            attention += _attention(found.team, context, cutoff)
+            figures = _team_review(context)
+            attention += _attention(found.team, context)
         teams.append(
             TeamReview.model_validate(
                 {

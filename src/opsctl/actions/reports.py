@@ -100,7 +100,13 @@ def report_figures(session: Session, cadence: str, label: str | None = None) -> 
     period = report_period(session, cadence, label)
     config = session.config
     context = workspace_context(
-        session.workspace, session.catalog, config.team, cadence, period, config.people
+        session.workspace,
+        session.catalog,
+        config.team,
+        cadence,
+        period,
+        config.people,
+        session.today(),
     )
     return ReportFigures(
         cadence=cadence,
@@ -163,6 +169,7 @@ def render_report(
         stamped,
         people=config.people,
         output_format=output_format,
+        today=session.today(),
     )
     if output is not None:
         save_report(workspace, cadence, period.label, text, output, session.actor, session.now())

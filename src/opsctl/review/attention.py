@@ -96,9 +96,12 @@ class OverdueRun:
 
 
 def overdue_run(
-    document: RunDocument, open_items: list[tuple[str, str]], period: Period
+    document: RunDocument, open_items: list[tuple[str, str]], cutoff: dt.date
 ) -> OverdueRun | None:
-    """One line for a late run: ``open_items`` are its open required items as (key, owner role)."""
+    """One line for a late run: ``open_items`` are its open required items as (key, owner role).
+
+    ``cutoff`` is the (exclusive) day it is judged as of: days late count to the day before.
+    """
     if not open_items or document.due is None:
         return None
     owners = Counter(owner for _, owner in open_items)
@@ -109,7 +112,7 @@ def overdue_run(
         run=document.id,
         title=document.title,
         due=day(document.due),
-        days_late=max(0, (period.end - document.due).days - 1),
+        days_late=max(0, (cutoff - document.due).days - 1),
         phase=document.phase or "completed",
         open_items=len(open_items),
         by_owner=by_owner,

@@ -104,6 +104,9 @@ class ReportInputs:
     owners: dict[str, str] = field(default_factory=dict)
     reviews: ReviewsDocument = field(default_factory=ReviewsDocument)
     cadences: tuple[str, ...] = ("monthly", "quarterly")
+    today: dt.date | None = None
+    """The day the report is made: a period not yet over is judged as of this day
+    (overdue means due before it), not as of its end; None judges as of the end."""
 
 
 @dataclass
@@ -165,10 +168,10 @@ def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> Run
 
 
 def _attention(
-    document: RunDocument, framework: Framework, period: Period
+    document: RunDocument, framework: Framework, cutoff: dt.date
 ) -> tuple[list[ItemLine], list[ItemLine]]:
     overdue, blocked = [], []
-    late = document.due is not None and document.due < period.end and document.phase is not None
+    late = document.due is not None and document.due < cutoff and document.phase is not None
     for phase, item in framework.iter_items():
         state = state_of(document, phase, item)
         key = item_key(phase, item)
@@ -177,7 +180,7 @@ def _attention(
                 ItemLine(document.id, key, item.title, item.owner, state.reason or "", state.by)
             )
         due = late and item.required and applies(document, phase, item)
-        if due and not item_complete(state, period.end)[0]:
+        if due and not item_complete(state, cutoff)[0]:
             detail = f"due {_day(document.due)}"
             overdue.append(ItemLine(document.id, key, item.title, item.owner, detail))
     return overdue, blocked
@@ -270,10 +273,16 @@ def _framework_progress(
     return found
 
 
-def _runs(context: ReportContext, runs: list[tuple[RunDocument, Framework]]) -> None:
-    """Runs started, completed and active, their progress, attention items, gates and sign-offs."""
+def _runs(
+    context: ReportContext, runs: list[tuple[RunDocument, Framework]], cutoff: dt.date
+) -> None:
+    """Runs started, completed and active, their progress, attention items, gates and sign-offs.
+
+    Lateness is judged as of ``cutoff`` (exclusive): the period's end, or
+    today for a period not yet over.
+    """
     period = context.period
-    last_day = period.end - dt.timedelta(days=1)
+    last_day = cutoff - dt.timedelta(days=1)
     start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.timezone.utc)
     end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
     by_framework: dict[str, list[RunLine]] = {}
@@ -288,10 +297,10 @@ def _runs(context: ReportContext, runs: list[tuple[RunDocument, Framework]]) -> 
         if document.status is RunStatus.ACTIVE:
             context.runs_active.append(line)
             by_framework.setdefault(framework.id, []).append(line)
-            overdue, blocked = _attention(document, framework, period)
+            overdue, blocked = _attention(document, framework, cutoff)
             context.overdue += overdue
             context.blocked += blocked
-            late = overdue_run(document, [(i.key, i.owner) for i in overdue], period)
+            late = overdue_run(document, [(i.key, i.owner) for i in overdue], cutoff)
             context.overdue_runs += [late] if late else []
         context.gates += _gates(document, period)
         context.sign_offs += sign_offs(document, period)
@@ -346,7 +355,8 @@ def build_context(
         for document, framework in runs
         if document.created < end
     ]
-    _runs(context, runs)
+    cutoff = period.end if inputs.today is None else min(period.end, inputs.today)
+    _runs(context, runs, cutoff)
     judged = [
         kpi_line(metric, framework, readings.metrics.get(metric.id), period)
         for metric, framework in sorted(metrics, key=lambda pair: pair[0].id)

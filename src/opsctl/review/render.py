@@ -58,6 +58,8 @@ from opsctl.store.workspace import Workspace
 from opsctl.text import cell, strip_controls, table
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from opsctl.review.context import ReportContext
 
 
@@ -292,11 +294,18 @@ def render(
 
 
 def workspace_context(
-    workspace: Workspace, catalog: Catalog, team: str, kind: str, period: Period, people: Any = ()
+    workspace: Workspace,
+    catalog: Catalog,
+    team: str,
+    kind: str,
+    period: Period,
+    people: Any = (),
+    today: dt.date | None = None,
 ) -> ReportContext:
     """The report context of a workspace's runs, KPIs and reviews held for one period.
 
-    ``team`` and ``people`` come from the configuration the caller has already read.
+    ``team`` and ``people`` come from the configuration the caller has already
+    read; ``today`` judges a period not yet over as of that day.
     """
     from opsctl.review.context import ReportInputs, build_context
     from opsctl.store.metrics import MetricsStore
@@ -315,6 +324,7 @@ def workspace_context(
         owners={fw.id: fw.approval for fw in frameworks if fw.approval},
         reviews=ReviewStore(workspace).load(),
         cadences=tuple(sorted({r.cadence.value for fw in frameworks for r in fw.review})),
+        today=today,
     )
     readings = MetricsStore(workspace).load()
     return build_context(kind, period, team, runs, metrics, readings, inputs)
@@ -330,8 +340,9 @@ def workspace_report(
     *,
     people: Any = (),
     output_format: str = "markdown",
+    today: dt.date | None = None,
 ) -> str:
     """Render a review report (Markdown or HTML) of a workspace's runs and KPIs for one period."""
-    context = workspace_context(workspace, catalog, team, kind, period, people)
+    context = workspace_context(workspace, catalog, team, kind, period, people, today)
     context.generated_at = generated_at
     return render(kind, context, workspace.templates_dir, workspace.root, output_format)
