@@ -232,10 +232,14 @@ def test_output_folder_links_each_teams_own_report(
     assert code == 0, err
     page = (out / "portfolio-2026-11.html").read_text(encoding="utf-8")
     for team, repo in repos.items():
-        assert f'<a href="{team}/2026-11.md">' in page
-        own = process_ok(["report", "monthly", "--month", "2026-11"], repo, ENV)
-        assert (out / team / "2026-11.md").read_text(encoding="utf-8") == own
+        assert f'<a href="{team}/2026-11.html">' in page
+        own = process_ok(["report", "monthly", "--month", "2026-11", "--format", "html"], repo, ENV)
+        assert (out / team / "2026-11.html").read_text(encoding="utf-8") == own
     assert "<script" not in page and "http" not in page.split("<body>")[1]
+    code, _, err = run_main([*args, "-o", str(tmp_path / "markdown")], capsys)
+    assert code == 0, err
+    first = next(iter(repos))
+    assert f"]({first}/2026-11.md)" in (tmp_path / "markdown" / "portfolio-2026-11.md").read_text()
 
 
 def test_hostile_names_are_escaped_in_html(

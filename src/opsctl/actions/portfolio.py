@@ -299,13 +299,19 @@ def _rollup(teams: list[TeamReview]) -> list[KpiRollup]:
     ]
 
 
-def write_team_report(session: Session, cadence: str, label: str, output: Path, team: str) -> str:
-    """Render a team's own report (not recorded as held) under ``output``; the relative link."""
+def write_team_report(
+    session: Session, cadence: str, label: str, output: Path, team: str, html: bool = False
+) -> str:
+    """Render a team's own report (not recorded as held) under ``output``; the relative link.
+
+    Beside an HTML portfolio the team's report is HTML too, else Markdown.
+    """
     from opsctl.actions.reports import render_report
     from opsctl.store.files import write_output
 
-    link = f"{team}/{label}.md"
-    write_output(output / link, render_report(session, cadence, label).text)
+    link = f"{team}/{label}.{'html' if html else 'md'}"
+    text = render_report(session, cadence, label, output_format="html" if html else "markdown")
+    write_output(output / link, text.text)
     return link
 
 
@@ -316,19 +322,21 @@ def portfolio_report(
     output: Path | None = None,
     generated_at: str = "",
     advance: Advance | None = None,
+    html: bool = False,
 ) -> PortfolioReport:
     """Every team's review figures for the period; with ``output``, each team's report beside it.
 
     A team's own report is rendered by the action ``opsctl report`` uses
     (without recording it as held: the portfolio only reads) and written to
-    ``OUTPUT/<team>/<period>.md``; the portfolio links to it relatively.
+    ``OUTPUT/<team>/<period>.md`` (``.html`` with ``html``); the portfolio
+    links to it relatively.
     """
 
     def read(session: Session, team: str) -> tuple[ReportContext, str]:
         context = team_context(session, cadence, period)
         link = ""
         if output is not None:
-            link = write_team_report(session, cadence, period.label, output, team)
+            link = write_team_report(session, cadence, period.label, output, team, html)
         return context, link
 
     reads: list[Read[tuple[ReportContext, str]]] = read_sources(selection, read, advance)

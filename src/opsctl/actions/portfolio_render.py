@@ -94,7 +94,8 @@ def portfolio_review(
     """
     period = review_period(cadence, label)
     stamped = now().strftime(STAMP_FORMAT) if stamp else ""
-    report = portfolio_report(selection, cadence, period, output, stamped, advance)
+    html = report_format == "html"
+    report = portfolio_report(selection, cadence, period, output, stamped, advance, html)
     text = render_portfolio(report, report_format)
     written: list[str] = []
     if output is not None:
