@@ -10,9 +10,10 @@ to raise when the outcome is not ok.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import PrivateAttr
 
@@ -32,7 +33,8 @@ from opsctl.gate.check import (
 from opsctl.gate.check import Result as Verdict
 from opsctl.gate.formats import to_github, to_junit, to_markdown
 from opsctl.store import files
-from opsctl.store.documents import RunDocument, RunStatus, normalize_ref
+from opsctl.store.documents import RunDocument, RunState, RunStatus, normalize_ref
+from opsctl.store.runs import Survey
 
 NO_RUNS = "no active runs to check"
 
@@ -84,37 +86,38 @@ class InputError(View):
     message: str
 
 
-def _phase(phase: PhaseResult) -> CheckedPhase:
-    return CheckedPhase(
-        id=phase.id,
-        title=phase.title,
-        ok=phase.ok,
-        items=[
-            CheckedItem(
-                key=item.key,
-                title=item.title,
-                owner=item.owner,
-                status=item.status,
-                result=item.result,
-                message=item.message,
-            )
+def _phase(phase: PhaseResult) -> dict[str, Any]:
+    return {
+        "id": phase.id,
+        "title": phase.title,
+        "ok": phase.ok,
+        "items": [
+            {
+                "key": item.key,
+                "title": item.title,
+                "owner": item.owner,
+                "status": item.status,
+                "result": item.result,
+                "message": item.message,
+            }
             for item in phase.items
         ],
-        approvals=[
-            CheckedApproval(role=a.role, result=a.result, by=a.by or None) for a in phase.approvals
+        "approvals": [
+            {"role": a.role, "result": a.result, "by": a.by or None} for a in phase.approvals
         ],
-    )
+    }
 
 
-def _run(run: RunResult) -> CheckedRun:
-    return CheckedRun(
-        id=run.id,
-        title=run.title,
-        framework=run.framework,
-        ok=run.ok,
-        problems=run.problems,
-        phases=[_phase(phase) for phase in run.phases],
-    )
+def _run(run: RunResult) -> dict[str, Any]:
+    """A checked run as plain data: the outcome validates every run in one call, not 100,000."""
+    return {
+        "id": run.id,
+        "title": run.title,
+        "framework": run.framework,
+        "ok": run.ok,
+        "problems": run.problems,
+        "phases": [_phase(phase) for phase in run.phases],
+    }
 
 
 class CheckOutcome(Result):
@@ -137,13 +140,15 @@ class CheckOutcome(Result):
         cls, report: CheckReport, demand: Demand, raised: list[OpsctlError] | None = None
     ) -> CheckOutcome:
         """The outcome of a report, keeping the report for the other renderings."""
-        outcome = cls(
-            ok=report.ok,
-            mode=demand.mode.value,
-            missing=report.problem_count(),
-            notes=list(report.notes),
-            errors=[InputError(file=file, message=message) for file, message in report.errors],
-            runs=[_run(run) for run in report.runs],
+        outcome = cls.model_validate(
+            {
+                "ok": report.ok,
+                "mode": demand.mode.value,
+                "missing": report.problem_count(),
+                "notes": list(report.notes),
+                "errors": [{"file": file, "message": message} for file, message in report.errors],
+                "runs": [_run(run) for run in report.runs],
+            }
         )
         outcome._report = report
         outcome._raised = list(raised or [])
@@ -163,13 +168,12 @@ class CheckOutcome(Result):
         return StoreError(*(p for error in self._raised for p in error.problems))
 
 
-def _by_ref(session: Session, ref: str, allow_unlinked: bool) -> tuple[list[str], list[str]]:
+def _by_ref(survey: Survey, ref: str, allow_unlinked: bool) -> tuple[list[str], list[str]]:
     """Ids of the runs linked to a git ref; a note instead when none is and that is allowed."""
     wanted = normalize_ref(ref)
-    headers, errors = session.runs.headers()
-    if errors:
-        raise errors[0]
-    linked = [header.id for header in headers if wanted in (header.refs or [])]
+    if survey.errors:
+        raise survey.errors[0]
+    linked = [header.id for header in survey.headers.values() if wanted in (header.refs or [])]
     if linked or allow_unlinked:
         return linked, [] if linked else [f"no run is linked to {wanted}; allowed"]
     raise CheckFailed(
@@ -178,28 +182,50 @@ def _by_ref(session: Session, ref: str, allow_unlinked: bool) -> tuple[list[str]
     )
 
 
-def _selected_ids(
+def _selected(
     session: Session, run_id: str | None, ref: str | None, allow_unlinked: bool
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[RunState | str], list[str]]:
+    """The runs to check (as read, or by id when one was named) and notes on the selection.
+
+    Several runs are read through the run index, each file once.
+    """
     if run_id is not None:
         return [run_id], []
+    survey = session.runs.survey()
+
+    def read(found: str) -> RunState | str:
+        return survey.states.get(found, found)
+
     if ref is not None:
-        return _by_ref(session, ref, allow_unlinked)
-    headers, errors = session.runs.headers()
-    if errors:
+        ids, notes = _by_ref(survey, ref, allow_unlinked)
+        return [read(found) for found in ids], notes
+    if survey.errors:
+        errors = survey.errors
         raise StoreError(*(e for error in errors for e in error.problems), path=errors[0].path)
-    active = [header.id for header in headers if header.status is RunStatus.ACTIVE]
-    return active, [] if active else [NO_RUNS]
+    active = [h.id for h in survey.headers.values() if h.status is RunStatus.ACTIVE]
+    return [read(found) for found in active], [] if active else [NO_RUNS]
 
 
 def _load(
-    session: Session, ids: list[str], demand: Demand, errors: list[OpsctlError]
-) -> list[RunDocument]:
-    """The selected runs that can be read; each one that cannot is an error, not a skip."""
-    documents = []
-    for run_id in ids:
+    session: Session,
+    selected: list[RunState | str],
+    demand: Demand,
+    errors: list[OpsctlError],
+    whole: bool,
+) -> list[RunState]:
+    """The selected runs that can be read; each one that cannot is an error, not a skip.
+
+    A run named by id, or any run when ``whole`` (automated checks verify
+    the history), is read from its file.
+    """
+    documents: list[RunState] = []
+    for wanted in selected:
         try:
-            document = session.runs.load(run_id)
+            document = (
+                session.runs.load(wanted if isinstance(wanted, str) else wanted.id)
+                if whole or isinstance(wanted, str)
+                else wanted
+            )
             validate_demand(document, session.runs.framework_of(document), demand)
         except (StoreError, DefinitionError) as exc:
             errors.append(exc)
@@ -228,14 +254,15 @@ def check_runs(
     demand = demand or Demand()
     errors: list[OpsctlError] = []
     try:
-        ids, notes = _selected_ids(session, run_id, ref, allow_unlinked)
+        selected, notes = _selected(session, run_id, ref, allow_unlinked)
     except (StoreError, DefinitionError) as exc:
         errors.append(exc)
-        ids, notes = [], []
-    documents = _load(session, ids, demand, errors)
+        selected, notes = [], []
+    documents: Sequence[RunState] = _load(session, selected, demand, errors, whole=run_checks)
     failures: Failures = {}
     if run_checks and documents:
-        documents, failures = run_automated_checks(session, documents, demand, progress)
+        whole = [d for d in documents if isinstance(d, RunDocument)]
+        documents, failures = run_automated_checks(session, whole, demand, progress)
     today = session.today()
     report = CheckReport(
         [check_run(d, session.runs.framework_of(d), demand, today, failures) for d in documents],

@@ -55,6 +55,7 @@ def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> Ru
     """Where a run stands, in one line."""
     complete, total = progress(document, framework, today)
     phase = current_phase(document, framework)
+    number = next(n for n, p in enumerate(framework.phases, 1) if p is phase) if phase else 0
     return RunSummary(
         id=document.id,
         title=document.title,
@@ -62,7 +63,7 @@ def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> Ru
         status=document.status.value,
         phase=phase.id if phase else None,
         phase_title=phase.title if phase else None,
-        phase_number=framework.phases.index(phase) + 1 if phase else len(framework.phases),
+        phase_number=number or len(framework.phases),
         phases=len(framework.phases),
         progress=Progress(complete=complete, total=total),
         due=document.due.isoformat() if document.due else None,

@@ -302,10 +302,7 @@ def workspace_report(
     from opsctl.store.runs import RunStore
 
     store = RunStore(workspace)
-    runs = []
-    for run_id in store.ids():
-        document = store.load(run_id)
-        runs.append((document, store.framework_of(document)))
+    runs = [(document, store.framework_of(document)) for document in store.documents()]
     metrics = list(catalog.metrics().values())
     context = build_context(kind, period, team, runs, metrics, MetricsStore(workspace).load())
     context.generated_at = generated_at

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from opsctl.definitions.model import Framework, definition_digest
 from opsctl.errors import InvalidField, StoreError, UsageError
-from opsctl.store.documents import RUN_SCHEMA, RUN_UPGRADES, RunDocument, RunHeader, validate_run_id
+from opsctl.store.documents import (
+    RUN_SCHEMA,
+    RUN_UPGRADES,
+    RunDocument,
+    RunHeader,
+    RunState,
+    validate_run_id,
+)
 from opsctl.store.files import (
     atomic_write,
     dumps,
@@ -27,9 +35,24 @@ from opsctl.store.files import (
     save_model,
     upgrade,
 )
+from opsctl.store.index import RunIndex, bulk_load
 from opsctl.store.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
+
+
+@dataclass
+class Survey:
+    """Every run of a store as listings and checks need it, read once."""
+
+    states: dict[str, RunState]
+    """Each run that reads whole (history included), without its history."""
+    headers: dict[str, RunHeader]
+    """Each run with a readable header, in id order (the states among them)."""
+    broken: dict[str, StoreError]
+    """Why each run with a header but no state does not read whole (its history, say)."""
+    errors: list[StoreError]
+    """The runs with no readable header at all."""
 
 
 class RunStore:
@@ -75,6 +98,15 @@ class RunStore:
         """Read one run; a damaged file is a StoreError naming it."""
         return self._read(self._require(run_id))
 
+    def documents(self) -> list[RunDocument]:
+        """Every run whole, history included, in id order; the first damaged one raises.
+
+        Loaded with the garbage collector kept out (:func:`bulk_load`): a
+        report of ten thousand runs makes a million history events.
+        """
+        with bulk_load():
+            return [self.load(run_id) for run_id in self.ids()]
+
     def _read(self, path: Path) -> RunDocument:
         document = load_model(RunDocument, path, RUN_SCHEMA, RUN_UPGRADES)
         if document.id != path.stem:
@@ -83,35 +115,54 @@ class RunStore:
             )
         return document
 
-    def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
-        """Every run's header (state without history), plus the errors of unreadable ones.
-
-        Reads each file once with Pydantic's JSON parser and skips the history;
-        a file that is older, newer or damaged goes through the full reader,
-        which upgrades it or names the problem.
-        """
-        headers: list[RunHeader] = []
+    def _named(self) -> tuple[dict[str, Path], list[StoreError]]:
+        """Every run file by id, and an error for each file whose name is not a run id."""
+        paths: dict[str, Path] = {}
         errors: list[StoreError] = []
         for run_id in self.ids():
             path = self.runs_dir / f"{run_id}.json"
             try:
-                validate_run_id(run_id)
+                paths[validate_run_id(run_id)] = path
             except UsageError:
                 errors.append(StoreError(f"{path}: file name is not a run id; move it away"))
+        return paths, errors
+
+    def survey(self) -> Survey:
+        """Every run read for listing and checking: states, headers and what went wrong.
+
+        Served from the run index (:mod:`opsctl.store.index`): only files
+        changed since they were indexed are read, each once, whole.
+        """
+        paths, errors = self._named()
+        states, failed = RunIndex(self.workspace.dir).states(paths, self._read)
+        survey = Survey(states, {}, {}, errors)
+        for run_id, path in paths.items():
+            header = states[run_id] if run_id in states else self._header(path, run_id)
+            if header is None:
+                survey.errors.append(failed[run_id])
                 continue
-            try:
-                header = RunHeader.model_validate_json(read_bytes(path))
-                stored = "schema_" in header.model_fields_set
-                if not stored or header.schema_ != RUN_SCHEMA or header.id != run_id:
-                    raise ValueError("needs the full reader")
-            except (StoreError, ValidationError, ValueError):
-                try:
-                    header = self._read(path)
-                except StoreError as exc:
-                    errors.append(exc)
-                    continue
-            headers.append(header)
-        return headers, errors
+            survey.headers[run_id] = header
+            if run_id in failed:
+                survey.broken[run_id] = failed[run_id]
+        return survey
+
+    def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
+        """Every run's header (state without history), plus the errors of unreadable ones.
+
+        A run whose history is damaged still has a header: it is listed, and
+        ``check`` or ``audit`` name the damage.
+        """
+        survey = self.survey()
+        return list(survey.headers.values()), survey.errors
+
+    def _header(self, path: Path, run_id: str) -> RunHeader | None:
+        """The header of a current run file whose history does not validate, if it has one."""
+        try:
+            header = RunHeader.model_validate_json(read_bytes(path))
+        except (StoreError, ValidationError):
+            return None
+        current = "schema_" in header.model_fields_set and header.schema_ == RUN_SCHEMA
+        return header if current and header.id == run_id else None
 
     def create(self, document: RunDocument, framework: Framework) -> None:
         """Store a new run and pin its definition; refuses an id already taken."""
