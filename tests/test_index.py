@@ -189,3 +189,16 @@ def test_writes_by_opsctl_show_at_once(
     assert code in (0, 2), (out, err)
     code, out, err = run_main(["label", "rel-2-4", "--add", "hotfix"], capsys)
     assert answers(capsys) == uncached(capsys, monkeypatch)
+
+
+def test_a_tampered_pinned_definition_is_refused_after_it_was_verified(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Verified pinned definitions are remembered by their bytes: any edit is checked again."""
+    assert run_main(["status", "rel-2-4"], capsys)[0] == 0
+    pinned = workspace / ".opsctl" / "definitions"
+    assert list((workspace / ".opsctl" / "cache").glob("pinned-*.json"))
+    for path in pinned.glob("*.json"):
+        path.write_text(path.read_text(encoding="utf-8").replace("Release", "Relaese"))
+    code, out, err = run_main(["status", "rel-2-4"], capsys)
+    assert code == 2 and "does not match its digest" in err, (out, err)
