@@ -8,6 +8,7 @@ back) and after one was deleted.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -202,3 +203,18 @@ def test_a_tampered_pinned_definition_is_refused_after_it_was_verified(
         path.write_text(path.read_text(encoding="utf-8").replace("Release", "Relaese"))
     code, out, err = run_main(["status", "rel-2-4"], capsys)
     assert code == 2 and "does not match its digest" in err, (out, err)
+
+
+def test_a_damaged_cached_listing_is_a_miss(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    listing = workspace / ".opsctl" / "cache" / "runs-list.json"
+    entry = json.loads(listing.read_text(encoding="utf-8"))
+    assert len(entry["value"]["runs"]) == 3  # the listing was cached
+    entry["value"]["runs"][0]["progress"] = "most of it"
+    listing.write_text(json.dumps(entry), encoding="utf-8")
+    assert answers(capsys) == truth
+    listing.write_text("{", encoding="utf-8")
+    assert answers(capsys) == truth

@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, computed_field
 
 from opsctl.actions.automated import Progress, run_automated_checks
 from opsctl.actions.results import Result, View
@@ -131,7 +131,6 @@ class CheckOutcome(Result):
     missing: int
     notes: list[str]
     errors: list[InputError]
-    runs: list[CheckedRun]
     _report: CheckReport = PrivateAttr(default_factory=CheckReport)
     _raised: list[OpsctlError] = PrivateAttr(default_factory=list)
 
@@ -147,12 +146,17 @@ class CheckOutcome(Result):
                 "missing": report.problem_count(),
                 "notes": list(report.notes),
                 "errors": [{"file": file, "message": message} for file, message in report.errors],
-                "runs": [_run(run) for run in report.runs],
             }
         )
         outcome._report = report
         outcome._raised = list(raised or [])
         return outcome
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def runs(self) -> list[CheckedRun]:
+        """Each checked run, made when the JSON is: text output of 10,000 runs never needs it."""
+        return [CheckedRun.model_validate(_run(run)) for run in self._report.runs]
 
     @property
     def report(self) -> CheckReport:

@@ -83,10 +83,33 @@ class RunList(Result):
 
 
 def list_runs(session: Session) -> RunList:
-    """Every run of the workspace, in id order."""
+    """Every run of the workspace, in id order.
+
+    The whole listing is cached under a fingerprint of every run and pinned
+    definition file and the day (:meth:`RunStore.fingerprint`): asked again
+    with nothing changed, ten thousand runs are not summed up again. Any
+    change is a miss, answered from the run index.
+    """
+    from opsctl.store.cache import DerivedCache
+
+    store = session.runs
+    today = session.today()
+    source = store.fingerprint(f"runs {today.isoformat()}")
+    cache = DerivedCache(session.workspace.dir)
+    if source is not None:
+        try:
+            return RunList.model_validate(cache.get("runs-list", source))
+        except ValueError:  # a miss (None) or a damaged entry
+            pass
+    listing = _list_runs(session, today)
+    if source is not None:
+        cache.put("runs-list", source, listing.model_dump(mode="json") | {"errors": listing.errors})
+    return listing
+
+
+def _list_runs(session: Session, today: dt.date) -> RunList:
     store = session.runs
     documents, errors = store.headers()
-    today = session.today()
     rows = []
     for document in documents:
         try:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import sqlite3
 import stat
 import time
@@ -72,6 +73,30 @@ def file_key(path: Path) -> FileKey | None:
     if not stat.S_ISREG(info.st_mode):
         return None
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+def fingerprint(folders: list[Path], extra: str) -> str | None:
+    """A digest of every file's key in these folders (and ``extra``), or None when it cannot vouch.
+
+    An answer derived from all of a store's files can be cached under this:
+    any file added, removed or changed changes it. None when a folder cannot
+    be read, or a file changed within :data:`RACY_NS` (its next change might
+    not show in its key yet).
+    """
+    digest = hashlib.sha256(f"{FORMAT}\0{extra}".encode())
+    newest = time.time_ns() - RACY_NS
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                found = sorted((e.name, e.stat()) for e in entries if e.name.endswith(".json"))
+        except OSError:
+            return None
+        for name, info in found:
+            if max(info.st_mtime_ns, info.st_ctime_ns) >= newest:
+                return None
+            key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_mode)
+            digest.update(f"{folder.name}/{name}\0{key}\0".encode())
+    return digest.hexdigest()
 
 
 def _row_digest(run_id: str, key: FileKey, body: bytes) -> str:

@@ -36,7 +36,7 @@ from opsctl.store.files import (
     save_model,
     upgrade,
 )
-from opsctl.store.index import RunIndex, bulk_load
+from opsctl.store.index import RunIndex, bulk_load, fingerprint
 from opsctl.store.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
@@ -168,6 +168,10 @@ class RunStore:
             if run_id in failed:
                 survey.broken[run_id] = failed[run_id]
         return survey
+
+    def fingerprint(self, extra: str) -> str | None:
+        """A digest of every run and pinned definition file's version (see :func:`fingerprint`)."""
+        return fingerprint([self.runs_dir, self.definitions_dir], extra)
 
     def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
         """Every run's header (state without history), plus the errors of unreadable ones.
