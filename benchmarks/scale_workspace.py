@@ -57,7 +57,7 @@ def _work_phase(
                 expires=(at + dt.timedelta(days=90)).date(),
             )
             continue
-        if number % 2 == 0:
+        if number % 3 != 1:
             set_item(
                 document,
                 framework,
@@ -114,7 +114,7 @@ def template_run(
     document = new_run(
         framework, "template", f"Run {number} of {framework.title}", None, "dev@example.com", at
     )
-    budget = events * 5 // 4 if number % 5 else events // 2
+    budget = events * 3 // 2 if number % 5 else events // 2
     stalled = number % 4 == 0
     while document.status is RunStatus.ACTIVE and len(document.history) < budget:
         before = len(document.history)
