@@ -218,3 +218,11 @@ def test_a_damaged_cached_listing_is_a_miss(
     assert answers(capsys) == truth
     listing.write_text("{", encoding="utf-8")
     assert answers(capsys) == truth
+
+
+def test_a_cache_folder_that_cannot_be_used_is_bypassed(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    (workspace / ".opsctl" / "cache").write_text("a file where the cache folder goes\n")
+    assert answers(capsys) == truth

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from opsctl import __version__
 from opsctl.errors import StoreError
-from opsctl.store.cache import cache_enabled, cache_folder
+from opsctl.store.cache import CACHE_DIRNAME, cache_enabled, cache_folder
 from opsctl.store.documents import RUN_SCHEMA, RunDocument, RunState
 
 INDEX_NAME = "runs.sqlite3"
@@ -139,8 +139,9 @@ def open_index(store_dir: Path) -> sqlite3.Connection | None:
     """
     if not cache_enabled():
         return None
+    path = store_dir / CACHE_DIRNAME / INDEX_NAME
     try:
-        path = cache_folder(store_dir) / INDEX_NAME
+        cache_folder(store_dir)
         return _connect(path)
     except sqlite3.OperationalError:
         return None
