@@ -34,6 +34,7 @@ from opsctl.gate.check import Result as Verdict
 from opsctl.gate.formats import to_github, to_junit, to_markdown
 from opsctl.store import files
 from opsctl.store.documents import RunDocument, RunState, RunStatus, normalize_ref
+from opsctl.store.index import bulk_load
 from opsctl.store.runs import Survey
 
 NO_RUNS = "no active runs to check"
@@ -268,8 +269,12 @@ def check_runs(
         whole = [d for d in documents if isinstance(d, RunDocument)]
         documents, failures = run_automated_checks(session, whole, demand, progress)
     today = session.today()
+    with bulk_load():  # ten thousand runs make a quarter of a million results, and no cycles
+        results = [
+            check_run(d, session.runs.framework_of(d), demand, today, failures) for d in documents
+        ]
     report = CheckReport(
-        [check_run(d, session.runs.framework_of(d), demand, today, failures) for d in documents],
+        results,
         notes,
         [(error.path or "", problem) for error in errors for problem in error.problems],
     )
