@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from opsctl.definitions.loader import MAX_FILE_BYTES, load_framework, locate
 from opsctl.definitions.model import BUILTIN_ROLES, Framework, reference_errors
@@ -279,7 +280,7 @@ def test_ten_megabyte_file_is_refused_unread(tmp_path: Path) -> None:
     with path.open("wb") as handle:
         handle.truncate(10 * 1024 * 1024)
     assert _diagnostics(path) == [
-        f"{path}: file is 10.0 MiB; framework files are limited to 1.0 MiB"
+        f"{path}: file is 10.0 MiB; framework files are limited to 8.0 MiB"
     ]
 
 
@@ -294,9 +295,9 @@ def test_size_limit_is_inclusive(tmp_path: Path) -> None:
     ]
     over = tmp_path / "over.yaml"
     over.write_bytes(at_limit.read_bytes() + b"\n")
-    # Both round to 1.0 MiB, so the sizes are given in bytes.
+    # Both round to 8.0 MiB, so the sizes are given in bytes.
     assert _diagnostics(over) == [
-        f"{over}: file is 1048577 bytes; framework files are limited to 1048576 bytes (1.0 MiB)"
+        f"{over}: file is 8388609 bytes; framework files are limited to 8388608 bytes (8.0 MiB)"
     ]
 
 
@@ -329,7 +330,7 @@ def test_file_growing_after_stat_is_read_no_further_than_the_limit(
     monkeypatch.setattr(os, "fstat", small_fstat)
     monkeypatch.setattr(os, "fdopen", counting_fdopen)
     assert _diagnostics(path) == [
-        f"{path}: file is larger than 1.0 MiB; framework files are limited to 1.0 MiB"
+        f"{path}: file is larger than 8.0 MiB; framework files are limited to 8.0 MiB"
     ]
     assert sum(sizes) == MAX_FILE_BYTES + 1
 
@@ -752,3 +753,32 @@ def test_diagnostic_without_position() -> None:
     assert str(Diagnostic("a.yaml", None, None, "broken")) == "a.yaml: broken"
     assert str(Diagnostic("a.yaml", 3, None, "broken", "id")) == "a.yaml:3: id: broken"
     assert str(Diagnostic("a.yaml", 3, 4, "broken", "id")) == "a.yaml:3:4: id: broken"
+
+
+def test_a_real_ten_thousand_item_framework_is_admitted(tmp_path: Path) -> None:
+    """The size cap leaves room for a 10,000-item definition with help texts (issue 16)."""
+    items = [
+        {
+            "id": f"item-{number}",
+            "title": f"Item {number} is done and checked by its owner",
+            "help": "What done looks like, and where the evidence lives.",
+            "owner": "product-manager",
+            "evidence": "link",
+            "satisfies": ["ISO 9001 7.5"],
+        }
+        for number in range(10_000)
+    ]
+    document = {
+        "id": "huge",
+        "title": "Huge",
+        "area": "Testing",
+        "summary": "Ten thousand items.",
+        "phases": [
+            {"id": f"phase-{p}", "title": f"Phase {p}", "items": items[p * 1000 : (p + 1) * 1000]}
+            for p in range(10)
+        ],
+    }
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    assert path.stat().st_size > 1024 * 1024
+    assert load_framework(path).item_count() == 10_000

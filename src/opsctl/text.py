@@ -21,7 +21,10 @@ def strip_controls(text: object) -> str:
     or a file someone will ``cat``. Every output format runs user text
     through this; tabs and newlines stay, for each format to escape its own way.
     """
-    return _CONTROLS.sub("", str(text))
+    value = str(text)
+    if value.isascii() and value.isprintable():  # the common case, checked in C
+        return value
+    return _CONTROLS.sub("", value)
 
 
 def cell(text: object) -> str:

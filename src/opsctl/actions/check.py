@@ -10,12 +10,13 @@ to raise when the outcome is not ok.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, computed_field
 
 from opsctl.actions.automated import Progress, run_automated_checks
 from opsctl.actions.results import Result, View
@@ -34,7 +35,9 @@ from opsctl.gate.check import (
 from opsctl.gate.check import Result as Verdict
 from opsctl.gate.formats import to_github, to_junit, to_markdown
 from opsctl.store import files
-from opsctl.store.documents import RunDocument, RunStatus, normalize_ref
+from opsctl.store.documents import RunDocument, RunState, RunStatus, normalize_ref
+from opsctl.store.index import bulk_load
+from opsctl.store.runs import Survey
 
 NO_RUNS = "no active runs to check"
 NO_SELECTED = "no run matches the selectors"
@@ -88,37 +91,38 @@ class InputError(View):
     message: str
 
 
-def _phase(phase: PhaseResult) -> CheckedPhase:
-    return CheckedPhase(
-        id=phase.id,
-        title=phase.title,
-        ok=phase.ok,
-        items=[
-            CheckedItem(
-                key=item.key,
-                title=item.title,
-                owner=item.owner,
-                status=item.status,
-                result=item.result,
-                message=item.message,
-            )
+def _phase(phase: PhaseResult) -> dict[str, Any]:
+    return {
+        "id": phase.id,
+        "title": phase.title,
+        "ok": phase.ok,
+        "items": [
+            {
+                "key": item.key,
+                "title": item.title,
+                "owner": item.owner,
+                "status": item.status,
+                "result": item.result,
+                "message": item.message,
+            }
             for item in phase.items
         ],
-        approvals=[
-            CheckedApproval(role=a.role, result=a.result, by=a.by or None) for a in phase.approvals
+        "approvals": [
+            {"role": a.role, "result": a.result, "by": a.by or None} for a in phase.approvals
         ],
-    )
+    }
 
 
-def _run(run: RunResult) -> CheckedRun:
-    return CheckedRun(
-        id=run.id,
-        title=run.title,
-        framework=run.framework,
-        ok=run.ok,
-        problems=run.problems,
-        phases=[_phase(phase) for phase in run.phases],
-    )
+def _run(run: RunResult) -> dict[str, Any]:
+    """A checked run as plain data: the outcome validates every run in one call, not 100,000."""
+    return {
+        "id": run.id,
+        "title": run.title,
+        "framework": run.framework,
+        "ok": run.ok,
+        "problems": run.problems,
+        "phases": [_phase(phase) for phase in run.phases],
+    }
 
 
 class CheckOutcome(Result):
@@ -132,7 +136,6 @@ class CheckOutcome(Result):
     missing: int
     notes: list[str]
     errors: list[InputError]
-    runs: list[CheckedRun]
     _report: CheckReport = PrivateAttr(default_factory=CheckReport)
     _raised: list[OpsctlError] = PrivateAttr(default_factory=list)
 
@@ -141,17 +144,24 @@ class CheckOutcome(Result):
         cls, report: CheckReport, demand: Demand, raised: list[OpsctlError] | None = None
     ) -> CheckOutcome:
         """The outcome of a report, keeping the report for the other renderings."""
-        outcome = cls(
-            ok=report.ok,
-            mode=demand.mode.value,
-            missing=report.problem_count(),
-            notes=list(report.notes),
-            errors=[InputError(file=file, message=message) for file, message in report.errors],
-            runs=[_run(run) for run in report.runs],
+        outcome = cls.model_validate(
+            {
+                "ok": report.ok,
+                "mode": demand.mode.value,
+                "missing": report.problem_count(),
+                "notes": list(report.notes),
+                "errors": [{"file": file, "message": message} for file, message in report.errors],
+            }
         )
         outcome._report = report
         outcome._raised = list(raised or [])
         return outcome
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def runs(self) -> list[CheckedRun]:
+        """Each checked run, made when the JSON is: text output of 10,000 runs never needs it."""
+        return [CheckedRun.model_validate(_run(run)) for run in self._report.runs]
 
     @property
     def report(self) -> CheckReport:
@@ -167,13 +177,12 @@ class CheckOutcome(Result):
         return StoreError(*(p for error in self._raised for p in error.problems))
 
 
-def _by_ref(session: Session, ref: str, allow_unlinked: bool) -> tuple[list[str], list[str]]:
+def _by_ref(survey: Survey, ref: str, allow_unlinked: bool) -> tuple[list[str], list[str]]:
     """Ids of the runs linked to a git ref; a note instead when none is and that is allowed."""
     wanted = normalize_ref(ref)
-    headers, errors = session.runs.headers()
-    if errors:
-        raise errors[0]
-    linked = [header.id for header in headers if wanted in (header.refs or [])]
+    if survey.errors:
+        raise survey.errors[0]
+    linked = [header.id for header in survey.headers.values() if wanted in (header.refs or [])]
     if linked or allow_unlinked:
         return linked, [] if linked else [f"no run is linked to {wanted}; allowed"]
     raise CheckFailed(
@@ -182,37 +191,60 @@ def _by_ref(session: Session, ref: str, allow_unlinked: bool) -> tuple[list[str]
     )
 
 
-def _selected_ids(
+def _selected(
     session: Session,
     run_id: str | None,
     ref: str | None,
     allow_unlinked: bool,
     selector: RunSelector | None = None,
-) -> tuple[list[str], list[str]]:
-    """The runs to check: one, those linked to a ref, or the active ones the selector picks."""
+) -> tuple[list[RunState | str], list[str]]:
+    """The runs to check (as read, or by id when one was named) and notes on the selection.
+
+    One run, those linked to a ref, or the active ones the selector picks.
+    Several runs are read through the run index, each file once.
+    """
     if run_id is not None:
         return [run_id], []
+    survey = session.runs.survey()
+
+    def read(found: str) -> RunState | str:
+        return survey.states.get(found, found)
+
     if ref is not None:
-        return _by_ref(session, ref, allow_unlinked)
-    headers, errors = session.runs.headers()
-    if errors:
+        ids, notes = _by_ref(survey, ref, allow_unlinked)
+        return [read(found) for found in ids], notes
+    if survey.errors:
+        errors = survey.errors
         raise StoreError(*(e for error in errors for e in error.problems), path=errors[0].path)
     selector = selector or RunSelector()
     if selector.status is None:
         selector = replace(selector, status=RunStatus.ACTIVE)
     today = session.today()
-    chosen = [header.id for header in headers if selector.matches(header, today)]
-    return chosen, [] if chosen else [NO_RUNS if selector == ACTIVE else NO_SELECTED]
+    chosen = [h.id for h in survey.headers.values() if selector.matches(h, today)]
+    notes = [] if chosen else [NO_RUNS if selector == ACTIVE else NO_SELECTED]
+    return [read(found) for found in chosen], notes
 
 
 def _load(
-    session: Session, ids: list[str], demand: Demand, errors: list[OpsctlError]
-) -> list[RunDocument]:
-    """The selected runs that can be read; each one that cannot is an error, not a skip."""
-    documents = []
-    for run_id in ids:
+    session: Session,
+    selected: list[RunState | str],
+    demand: Demand,
+    errors: list[OpsctlError],
+    whole: bool,
+) -> list[RunState]:
+    """The selected runs that can be read; each one that cannot is an error, not a skip.
+
+    A run named by id, or any run when ``whole`` (automated checks verify
+    the history), is read from its file.
+    """
+    documents: list[RunState] = []
+    for wanted in selected:
         try:
-            document = session.runs.load(run_id)
+            document = (
+                session.runs.load(wanted if isinstance(wanted, str) else wanted.id)
+                if whole or isinstance(wanted, str)
+                else wanted
+            )
             validate_demand(document, session.runs.framework_of(document), demand)
         except (StoreError, DefinitionError) as exc:
             errors.append(exc)
@@ -242,17 +274,22 @@ def check_runs(
     demand = demand or Demand()
     errors: list[OpsctlError] = []
     try:
-        ids, notes = _selected_ids(session, run_id, ref, allow_unlinked, selector)
+        selected, notes = _selected(session, run_id, ref, allow_unlinked, selector)
     except (StoreError, DefinitionError) as exc:
         errors.append(exc)
-        ids, notes = [], []
-    documents = _load(session, ids, demand, errors)
+        selected, notes = [], []
+    documents: Sequence[RunState] = _load(session, selected, demand, errors, whole=run_checks)
     failures: Failures = {}
     if run_checks and documents:
-        documents, failures = run_automated_checks(session, documents, demand, progress)
+        whole = [d for d in documents if isinstance(d, RunDocument)]
+        documents, failures = run_automated_checks(session, whole, demand, progress)
     today = session.today()
+    with bulk_load():  # ten thousand runs make a quarter of a million results, and no cycles
+        results = [
+            check_run(d, session.runs.framework_of(d), demand, today, failures) for d in documents
+        ]
     report = CheckReport(
-        [check_run(d, session.runs.framework_of(d), demand, today, failures) for d in documents],
+        results,
         notes,
         [(error.path or "", problem) for error in errors for problem in error.problems],
     )

@@ -322,7 +322,7 @@ def collect_metrics(
         session.workspace.root,
         month_period(month, "period"),
         run_commands,
-        lambda: [runs.load(run_id) for run_id in runs.ids()],
+        runs.documents,
     )
     computed: list[tuple[Metric, Collected]] = []
     skipped: dict[str, CollectedLine] = {}

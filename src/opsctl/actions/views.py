@@ -1,4 +1,4 @@
-"""Read use cases over runs: the list, one run's status, its history, the waivers.
+"""Read use cases over runs: the list, one run's status, its history.
 
 Their results are the documented JSON shapes (docs/json.md) and what the
 text renderings read.
@@ -20,7 +20,7 @@ from opsctl.engine.applicability import applies, phase_applies, why_not
 from opsctl.engine.runs import current_phase, gate_report, item_key, progress, state_of
 from opsctl.engine.selection import RunSelector
 from opsctl.errors import StoreError
-from opsctl.store.documents import Event, ItemStatus, RunDocument, RunHeader
+from opsctl.store.documents import Event, RunDocument, RunHeader
 
 
 def _omitted(value: object) -> bool:
@@ -56,6 +56,7 @@ def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> Ru
     """Where a run stands, in one line."""
     complete, total = progress(document, framework, today)
     phase = current_phase(document, framework)
+    number = next(n for n, p in enumerate(framework.phases, 1) if p is phase) if phase else 0
     return RunSummary(
         id=document.id,
         title=document.title,
@@ -63,7 +64,7 @@ def run_summary(document: RunHeader, framework: Framework, today: dt.date) -> Ru
         status=document.status.value,
         phase=phase.id if phase else None,
         phase_title=phase.title if phase else None,
-        phase_number=framework.phases.index(phase) + 1 if phase else len(framework.phases),
+        phase_number=number or len(framework.phases),
         phases=len(framework.phases),
         progress=Progress(complete=complete, total=total),
         due=document.due.isoformat() if document.due else None,
@@ -83,10 +84,31 @@ class RunList(Result):
 
 
 def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
-    """Every run of the workspace (those the selector picks, if given), in id order."""
+    """Every run of the workspace (those the selector picks, if given), in id order.
+
+    The whole listing is cached under a fingerprint of every run and pinned
+    definition file, the day and the selector (:meth:`RunStore.fingerprint`):
+    asked again with nothing changed, ten thousand runs are not summed up
+    again. Any change is a miss, answered from the run index.
+    """
+    store = session.runs
+    today = session.today()
+    source = store.fingerprint(f"runs {today.isoformat()} {selector!r}")
+    cache = session.cache
+    if source is not None:
+        try:
+            return RunList.model_validate(cache.get("runs-list", source))
+        except ValueError:  # a miss (None) or a damaged entry
+            pass
+    listing = _list_runs(session, today, selector)
+    if source is not None:
+        cache.put("runs-list", source, listing.model_dump(mode="json") | {"errors": listing.errors})
+    return listing
+
+
+def _list_runs(session: Session, today: dt.date, selector: RunSelector | None) -> RunList:
     store = session.runs
     documents, errors = store.headers()
-    today = session.today()
     rows = []
     for document in documents:
         if selector and not selector.matches(document, today):
@@ -333,49 +355,3 @@ def run_log(session: Session, run_id: str, limit: int = 0) -> RunLog:
     document = session.runs.load(run_id)
     events = document.history[-limit:] if limit else document.history
     return RunLog(run=document.id, events=events)
-
-
-class Waiver(View):
-    """A skipped item and whether its waiver still counts."""
-
-    run: str
-    item: str
-    reason: str
-    by: str
-    at: str
-    expires: str
-    state: str
-
-
-class WaiverList(Result):
-    """``opsctl waivers``."""
-
-    KIND: ClassVar[str] = "waivers"
-
-    waivers: list[Waiver]
-
-
-def list_waivers(session: Session, run_id: str | None = None) -> WaiverList:
-    """Every waiver of one run or of all runs."""
-    store = session.runs
-    today = session.today()
-    rows: list[Waiver] = []
-    for current in [run_id] if run_id else store.ids():
-        document = store.load(current)
-        for phase, item in store.framework_of(document).iter_items():
-            found = document.items.get(item_key(phase, item))
-            if found is None or found.status is not ItemStatus.SKIPPED:
-                continue
-            expired = found.expires is not None and found.expires < today
-            rows.append(
-                Waiver(
-                    run=document.id,
-                    item=item_key(phase, item),
-                    reason=found.reason or "",
-                    by=found.by,
-                    at=iso(found.at),
-                    expires=found.expires.isoformat() if found.expires else "never",
-                    state="expired" if expired else "active",
-                )
-            )
-    return WaiverList(waivers=rows)

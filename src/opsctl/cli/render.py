@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
-from opsctl.cli.output import console, safe
+from opsctl.cli.output import console, plain, safe
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -161,34 +162,58 @@ def print_status(view: dict[str, Any], all_phases: bool) -> None:
         out.print("[green]run completed[/]")
 
 
-def _phase_verdict(phase: Any) -> str:
+Segment = tuple[str, str]
+"""Plain text and the Rich style it is shown in on a terminal ("" for none)."""
+
+
+def _phase_verdict(phase: Any) -> list[Segment]:
     from opsctl.gate.check import Result
 
     if not phase.ok:
-        return "[red]missing items[/]"
+        return [("missing items", "red")]
     pending = [entry for entry in phase.entries() if entry.result is Result.PENDING]
     if pending:
-        return f"[yellow]in progress[/] ({len(pending)} open or to sign, on time)"
-    return "[green]ok[/]"
+        return [("in progress", "yellow"), (f" ({len(pending)} open or to sign, on time)", "")]
+    return [("ok", "green")]
+
+
+def _run_lines(run: Any) -> list[list[Segment]]:
+    from opsctl.gate.check import ItemResult, Result
+    from opsctl.gate.formats import failure_message
+
+    lines = [[("✖", "red"), (f" {run.id} {plain(problem)}", "")] for problem in run.problems]
+    for phase in run.phases:
+        heading = f"{run.id} · {run.framework} · phase {phase.id}: "
+        lines.append([(heading, ""), *_phase_verdict(phase)])
+        for entry in phase.entries():
+            if entry.result is Result.FAILED:
+                lines.append([("  ✖", "red"), (f" {plain(failure_message(entry))}", "")])
+            elif entry.result is Result.WAIVED and isinstance(entry, ItemResult):
+                lines.append([("  ↷", "yellow"), (f" {entry.key}: {plain(entry.message)}", "")])
+    return lines
+
+
+def print_lines(lines: list[list[Segment]]) -> None:
+    """Print many lines at once: styled on a terminal, plain text into a pipe or file.
+
+    A check of ten thousand runs prints tens of thousands of lines; one
+    Rich ``print`` per line cost seconds, one write costs milliseconds.
+    """
+    out = console()
+    if out.is_terminal:
+        from rich.text import Text
+
+        out.print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
+    else:
+        sys.stdout.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
 
 
 def print_check(report: CheckReport) -> None:
     """Print a check report for people: verdict per run and phase, then what is missing."""
-    from opsctl.gate.check import ItemResult, Result
-    from opsctl.gate.formats import failure_message, verdict_line
+    from opsctl.gate.formats import verdict_line
 
-    out = console()
-    for run in report.runs:
-        for problem in run.problems:
-            out.print(f"[red]✖[/] {run.id} {safe(problem)}")
-        for phase in run.phases:
-            out.print(f"{run.id} · {run.framework} · phase {phase.id}: {_phase_verdict(phase)}")
-            for entry in phase.entries():
-                if entry.result is Result.FAILED:
-                    out.print(f"  [red]✖[/] {safe(failure_message(entry))}")
-                elif entry.result is Result.WAIVED and isinstance(entry, ItemResult):
-                    out.print(f"  [yellow]↷[/] {entry.key}: {safe(entry.message)}")
-    for note in report.notes:
-        out.print(f"[dim]{safe(note)}[/]")
+    lines = [line for run in report.runs for line in _run_lines(run)]
+    lines += [[(plain(note), "dim")] for note in report.notes]
     colour = "green" if report.ok else "red"
-    out.print(f"[{colour}]opsctl check: {safe(verdict_line(report))}[/]")
+    lines.append([(f"opsctl check: {plain(verdict_line(report))}", colour)])
+    print_lines(lines)

@@ -210,7 +210,7 @@ def waivers(
 
     Example: opsctl waivers --format json
     """
-    from opsctl.actions.views import list_waivers
+    from opsctl.actions.waivers import list_waivers
 
     result = list_waivers(state.session(), run_id)
     if output_format is OutputFormat.JSON:

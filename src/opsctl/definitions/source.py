@@ -14,8 +14,8 @@ from opsctl.errors import DefinitionError, Diagnostic
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
-MAX_FILE_BYTES = 1024 * 1024
-"""A framework is a document people read; anything larger is a mistake."""
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Room for a 10,000-item framework with help texts (about 2 MiB); larger is a mistake."""
 
 
 def _refuse(path: Path, message: str) -> DefinitionError:

@@ -31,11 +31,15 @@ def not_applicable(document: RunHeader, framework: Framework) -> frozenset[str]:
     """The ``phase/item`` keys of the items that do not apply to the run."""
     if not framework.conditional_keys:
         return frozenset()
-    return frozenset(
-        f"{phase.id}/{item.id}"
-        for phase, item in framework.iter_items()
-        if not applies(document, phase, item)
-    )
+    condition = (tuple(document.labels or ()), tuple(document.facts or ()))
+    known = framework.applicability_memo.get(condition)
+    if known is None:
+        known = framework.applicability_memo[condition] = frozenset(
+            f"{phase.id}/{item.id}"
+            for phase, item in framework.iter_items()
+            if not applies(document, phase, item)
+        )
+    return known
 
 
 def why_not(document: RunHeader, phase: Phase, item: Item) -> str:

@@ -20,7 +20,7 @@ from opsctl.definitions.model import Framework, Phase
 from opsctl.engine.applicability import applies, phase_applies, why_not
 from opsctl.engine.runs import item_complete, item_key, phases_through_current, state_of
 from opsctl.errors import UsageError
-from opsctl.store.documents import ItemState, ItemStatus, RunDocument, RunHeader
+from opsctl.store.documents import ItemState, ItemStatus, RunHeader, RunState
 
 
 class Result(str, Enum):
@@ -237,7 +237,7 @@ def _with_check_failure(result: ItemResult, failure: str | None) -> ItemResult:
 
 
 def _phase_result(
-    document: RunDocument, phase: Phase, today: dt.date, failures: Failures
+    document: RunState, phase: Phase, today: dt.date, failures: Failures
 ) -> PhaseResult:
     """Every item and required sign-off of a phase, failed where missing."""
     approvals = {
@@ -285,14 +285,14 @@ def _in_progress(phase: PhaseResult) -> PhaseResult:
     return phase
 
 
-def _late(document: RunDocument, today: dt.date) -> str | None:
+def _late(document: RunState, today: dt.date) -> str | None:
     if document.due is not None and document.due < today and document.phase is not None:
         return f"is past its due date {document.due.isoformat()} with required items open"
     return None
 
 
 def _health(
-    document: RunDocument,
+    document: RunState,
     framework: Framework,
     today: dt.date,
     failures: Failures,
@@ -314,7 +314,7 @@ def _health(
 
 
 def _release(
-    document: RunDocument,
+    document: RunState,
     framework: Framework,
     demand: Demand,
     today: dt.date,
@@ -335,7 +335,7 @@ def _release(
 
 
 def check_run(
-    document: RunDocument,
+    document: RunState,
     framework: Framework,
     demand: Demand,
     today: dt.date,

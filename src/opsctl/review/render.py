@@ -313,10 +313,7 @@ def workspace_context(
     from opsctl.store.runs import RunStore
 
     store = RunStore(workspace)
-    runs = []
-    for run_id in store.ids():
-        document = store.load(run_id)
-        runs.append((document, store.framework_of(document)))
+    runs = [(document, store.framework_of(document)) for document in store.documents()]
     metrics = list(catalog.metrics().values())
     frameworks = catalog.frameworks()
     inputs = ReportInputs(

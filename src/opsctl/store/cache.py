@@ -30,6 +30,24 @@ from opsctl.store.files import atomic_write, read_bytes
 
 CACHE_DIRNAME = "cache"
 KEY_BYTES = 32
+ENV_NO_CACHE = "OPSCTL_NO_CACHE"
+"""Set to 1 to bypass every derived cache and index (answers stay the same, only slower)."""
+
+
+def cache_enabled() -> bool:
+    """Whether derived data may be used (``OPSCTL_NO_CACHE`` unset, empty or 0)."""
+    return os.environ.get(ENV_NO_CACHE, "") in ("", "0")
+
+
+def cache_folder(store_dir: Path) -> Path:
+    """The cache folder of a store, made on first use with a ``.gitignore`` ignoring it all.
+
+    Raises OSError when it cannot be made; callers then go without the cache.
+    """
+    folder = store_dir / CACHE_DIRNAME
+    if not (folder / ".gitignore").exists():
+        atomic_write(folder / ".gitignore", "*\n")
+    return folder
 
 
 def content_digest(data: bytes) -> str:
@@ -81,7 +99,7 @@ class DerivedCache:
 
     def _read(self, name: str, source: str) -> bytes | None:
         key = _user_key()
-        if key is None:
+        if key is None or not cache_enabled():
             return None
         try:
             tag, _, payload = read_bytes(self.folder / name).partition(b"\n")
@@ -92,11 +110,10 @@ class DerivedCache:
 
     def _write(self, name: str, source: str, payload: bytes) -> None:
         key = _user_key()
-        if key is None:
+        if key is None or not cache_enabled():
             return
         try:
-            if not (self.folder / ".gitignore").exists():
-                atomic_write(self.folder / ".gitignore", "*\n")
+            cache_folder(self.folder.parent)
             tag = _tag(key, name, source, payload).encode()
             atomic_write(self.folder / name, tag + b"\n" + payload)
         except OSError:

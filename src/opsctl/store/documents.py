@@ -174,8 +174,12 @@ class RunHeader(_Doc):
     )
 
 
-class RunDocument(RunHeader):
-    """``.opsctl/runs/<id>.json``."""
+class RunState(RunHeader):
+    """A run document without its history: everything a gate check reads.
+
+    ``check --all`` and the run index (:mod:`opsctl.store.index`) work on
+    these, so checking ten thousand runs does not hold a million events.
+    """
 
     model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
 
@@ -185,12 +189,17 @@ class RunDocument(RunHeader):
     comments: list[Comment] | None = Field(
         default=None, description="Comments on the run and its items, oldest first."
     )
-    history: list[Event] = []
     head: str = Field(
         default="",
         description="Hash of the last event. Every write changes this line, so two "
         "diverging edits always conflict in a plain git merge instead of merging wrongly.",
     )
+
+
+class RunDocument(RunState):
+    """``.opsctl/runs/<id>.json``."""
+
+    history: list[Event] = []
 
 
 def validate_run_id(run_id: str) -> str:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from opsctl.definitions.model import Framework, definition_digest
 from opsctl.errors import InvalidField, StoreError, UsageError
-from opsctl.store.documents import RUN_SCHEMA, RUN_UPGRADES, RunDocument, RunHeader, validate_run_id
+from opsctl.store.cache import DerivedCache, content_digest
+from opsctl.store.documents import (
+    RUN_SCHEMA,
+    RUN_UPGRADES,
+    RunDocument,
+    RunHeader,
+    RunState,
+    validate_run_id,
+)
 from opsctl.store.files import (
     atomic_write,
     dumps,
@@ -27,9 +36,46 @@ from opsctl.store.files import (
     save_model,
     upgrade,
 )
+from opsctl.store.index import RunIndex, bulk_load, fingerprint
 from opsctl.store.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
+
+
+@dataclass
+class Survey:
+    """Every run of a store as listings and checks need it, read once."""
+
+    states: dict[str, RunState]
+    """Each run that reads whole (history included), without its history."""
+    headers: dict[str, RunHeader]
+    """Each run with a readable header, in id order (the states among them)."""
+    broken: dict[str, StoreError]
+    """Why each run with a header but no state does not read whole (its history, say)."""
+    errors: list[StoreError]
+    """The runs with no readable header at all."""
+
+
+class _PinnedDefinition(BaseModel):
+    """A pinned definition file, parsed and validated in one pass (other keys are ignored)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    schema_: int = Field(alias="schema", strict=True)
+    framework: Framework
+
+
+def _parse_definition(raw: bytes, path: Path) -> Framework:
+    """A pinned definition in one pass, else the reader that upgrades it or names the problem."""
+    with bulk_load():
+        try:
+            pinned = _PinnedDefinition.model_validate_json(raw)
+        except ValidationError:
+            pinned = None
+    if pinned is not None and pinned.schema_ == DEFINITION_SCHEMA:
+        return pinned.framework
+    document = upgrade(read_json(path, raw), path, DEFINITION_SCHEMA, {})
+    return parse_model(Framework, document.get("framework", {}), path)
 
 
 class RunStore:
@@ -75,6 +121,15 @@ class RunStore:
         """Read one run; a damaged file is a StoreError naming it."""
         return self._read(self._require(run_id))
 
+    def documents(self) -> list[RunDocument]:
+        """Every run whole, history included, in id order; the first damaged one raises.
+
+        Loaded with the garbage collector kept out (:func:`bulk_load`): a
+        report of ten thousand runs makes a million history events.
+        """
+        with bulk_load():
+            return [self.load(run_id) for run_id in self.ids()]
+
     def _read(self, path: Path) -> RunDocument:
         document = load_model(RunDocument, path, RUN_SCHEMA, RUN_UPGRADES)
         if document.id != path.stem:
@@ -83,35 +138,58 @@ class RunStore:
             )
         return document
 
-    def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
-        """Every run's header (state without history), plus the errors of unreadable ones.
-
-        Reads each file once with Pydantic's JSON parser and skips the history;
-        a file that is older, newer or damaged goes through the full reader,
-        which upgrades it or names the problem.
-        """
-        headers: list[RunHeader] = []
+    def _named(self) -> tuple[dict[str, Path], list[StoreError]]:
+        """Every run file by id, and an error for each file whose name is not a run id."""
+        paths: dict[str, Path] = {}
         errors: list[StoreError] = []
         for run_id in self.ids():
             path = self.runs_dir / f"{run_id}.json"
             try:
-                validate_run_id(run_id)
+                paths[validate_run_id(run_id)] = path
             except UsageError:
                 errors.append(StoreError(f"{path}: file name is not a run id; move it away"))
+        return paths, errors
+
+    def survey(self) -> Survey:
+        """Every run read for listing and checking: states, headers and what went wrong.
+
+        Served from the run index (:mod:`opsctl.store.index`): only files
+        changed since they were indexed are read, each once, whole.
+        """
+        paths, errors = self._named()
+        states, failed = RunIndex(self.workspace.dir).states(paths, self._read)
+        survey = Survey(states, {}, {}, errors)
+        for run_id, path in paths.items():
+            header = states[run_id] if run_id in states else self._header(path, run_id)
+            if header is None:
+                survey.errors.append(failed[run_id])
                 continue
-            try:
-                header = RunHeader.model_validate_json(read_bytes(path))
-                stored = "schema_" in header.model_fields_set
-                if not stored or header.schema_ != RUN_SCHEMA or header.id != run_id:
-                    raise ValueError("needs the full reader")
-            except (StoreError, ValidationError, ValueError):
-                try:
-                    header = self._read(path)
-                except StoreError as exc:
-                    errors.append(exc)
-                    continue
-            headers.append(header)
-        return headers, errors
+            survey.headers[run_id] = header
+            if run_id in failed:
+                survey.broken[run_id] = failed[run_id]
+        return survey
+
+    def fingerprint(self, extra: str) -> str | None:
+        """A digest of every run and pinned definition file's version (see :func:`fingerprint`)."""
+        return fingerprint([self.runs_dir, self.definitions_dir], extra)
+
+    def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
+        """Every run's header (state without history), plus the errors of unreadable ones.
+
+        A run whose history is damaged still has a header: it is listed, and
+        ``check`` or ``audit`` name the damage.
+        """
+        survey = self.survey()
+        return list(survey.headers.values()), survey.errors
+
+    def _header(self, path: Path, run_id: str) -> RunHeader | None:
+        """The header of a current run file whose history does not validate, if it has one."""
+        try:
+            header = RunHeader.model_validate_json(read_bytes(path))
+        except (StoreError, ValidationError):
+            return None
+        current = "schema_" in header.model_fields_set and header.schema_ == RUN_SCHEMA
+        return header if current and header.id == run_id else None
 
     def create(self, document: RunDocument, framework: Framework) -> None:
         """Store a new run and pin its definition; refuses an id already taken."""
@@ -166,9 +244,9 @@ class RunStore:
             return known
         path = self._definition_path(digest)
         try:
-            document = upgrade(read_json(path), path, DEFINITION_SCHEMA, {})
-            framework = parse_model(Framework, document.get("framework", {}), path)
-            if definition_digest(framework) != digest:
+            raw = read_bytes(path)
+            framework = _parse_definition(raw, path)
+            if not self._verified(raw, digest, framework):
                 raise StoreError(
                     f"{path}: content does not match its digest {digest}", path=str(path)
                 )
@@ -177,6 +255,23 @@ class RunStore:
             raise
         self._definitions[digest] = framework
         return framework
+
+    def _verified(self, raw: bytes, digest: str, framework: Framework) -> bool:
+        """Whether a pinned definition hashes to its digest; remembered by the file's bytes.
+
+        Hashing a 10,000-item definition costs more than parsing it, and a
+        pinned file never changes: once these exact bytes were verified, a
+        SHA-256 of them stands in for the check (the cache is git-ignored,
+        so CI always verifies afresh).
+        """
+        cache = DerivedCache(self.workspace.dir)
+        name, source = f"pinned-{digest.removeprefix('sha256:')}", content_digest(raw)
+        if cache.get(name, source) == digest:
+            return True
+        if definition_digest(framework) != digest:
+            return False
+        cache.put(name, source, digest)
+        return True
 
     def framework_of(self, document: RunHeader) -> Framework:
         """The definition a run follows; a run standing in a phase it lacks is damaged."""

@@ -1,0 +1,229 @@
+"""The run index under ``.opsctl/cache/`` never changes an answer.
+
+Every read command's JSON is compared with the index bypassed
+(``OPSCTL_NO_CACHE=1``), cold, warm, corrupt, edited, locked, after a run
+file was edited behind opsctl's back (same size, modification time put
+back) and after one was deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import process_ok, run_main
+from opsctl.store.cache import ENV_NO_CACHE
+from opsctl.store.index import INDEX_NAME, RACY_NS
+
+NOW = "2026-12-03T09:00:00Z"
+JSON = ["--format", "json"]
+READS = [
+    ["runs", *JSON],
+    ["status", "rel-2-4", *JSON],
+    ["status", "checkout-redesign", *JSON],
+    ["check", "rel-2-4", *JSON],
+    ["check", "--all", *JSON],
+    ["check", "--all", "--phase", "all", *JSON],
+    ["check", "--all"],
+    ["metric", "list", *JSON],
+    ["log", "rel-2-4", *JSON],
+    ["report", "monthly", "--month", "2026-11"],  # reports are Markdown only
+    ["report", "quarterly", "--quarter", "2026-Q4"],
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace, built once by a real ``opsctl demo``."""
+    root = tmp_path_factory.mktemp("index") / "demo"
+    process_ok(["demo", str(root)], root.parent, {"OPSCTL_NOW": NOW})
+    return root
+
+
+@pytest.fixture
+def workspace(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the demo, old enough to be indexed, as the current folder."""
+    root = tmp_path / "demo"
+    shutil.copytree(demo, root, ignore=shutil.ignore_patterns("cache"))
+    monkeypatch.setenv("OPSCTL_NOW", NOW)
+    monkeypatch.delenv(ENV_NO_CACHE, raising=False)
+    monkeypatch.chdir(root)
+    settle()
+    return root
+
+
+def settle() -> None:
+    """Wait until files just written are old enough for the index to trust them."""
+    time.sleep(RACY_NS / 1e9 + 0.1)
+
+
+def answers(capsys: pytest.CaptureFixture[str]) -> list[tuple[int, str]]:
+    """Exit code and output (JSON where there is one) of every read command."""
+    found = []
+    for args in READS:
+        code, out, err = run_main(args, capsys)
+        found.append((code, out + err))
+    return found
+
+
+def uncached(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[int, str]]:
+    """The answers read from the run files alone."""
+    monkeypatch.setenv(ENV_NO_CACHE, "1")
+    try:
+        return answers(capsys)
+    finally:
+        monkeypatch.delenv(ENV_NO_CACHE)
+
+
+def index_rows(root: Path) -> dict[str, tuple[int, int]]:
+    """Run id -> (size, inode) of each indexed run."""
+    with sqlite3.connect(root / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        rows = connection.execute("SELECT id, size, ino FROM runs").fetchall()
+    return {run_id: (size, ino) for run_id, size, ino in rows}
+
+
+def test_cold_warm_and_bypassed_answers_are_the_same(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    assert all(code in (0, 1) for code, _ in truth), truth
+    assert not (workspace / ".opsctl" / "cache" / INDEX_NAME).exists()
+    assert answers(capsys) == truth  # cold: builds the index
+    runs = sorted(p.stem for p in (workspace / ".opsctl" / "runs").glob("*.json"))
+    assert sorted(index_rows(workspace)) == runs
+    assert answers(capsys) == truth  # warm: served from it
+
+
+def test_a_corrupt_index_is_rebuilt_silently(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    index = workspace / ".opsctl" / "cache" / INDEX_NAME
+    index.write_bytes(b"\x00garbage, not a database" * 100)
+    assert answers(capsys) == truth
+    assert len(index_rows(workspace)) == 3
+
+
+def test_edited_index_rows_are_misses(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        connection.execute("UPDATE runs SET body = replace(body, 'active', 'completed')")
+        connection.execute("UPDATE runs SET body = x'00ff' WHERE id = 'ops-success'")
+    assert answers(capsys) == truth
+
+
+def test_an_index_of_another_format_is_dropped(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        connection.execute("UPDATE meta SET value = 'runs-index 0'")
+        connection.execute("UPDATE runs SET body = replace(body, 'active', 'completed')")
+    assert answers(capsys) == truth
+
+
+def test_a_locked_index_is_bypassed(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    holder = sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        assert answers(capsys) == truth
+        assert time.monotonic() - started < 30
+    finally:
+        holder.close()
+
+
+def test_a_run_edited_behind_opsctls_back_is_read_again(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same size, same inode, modification time put back: the changed ctime gives it away."""
+    before = answers(capsys)
+    path = workspace / ".opsctl" / "runs" / "rel-2-4.json"
+    info = path.stat()
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace('"status": "done"', '"status": "open"', 1)
+    assert edited != text and len(edited) == len(text)
+    with path.open("r+", encoding="utf-8") as handle:  # in place: the inode stays
+        handle.write(edited)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+    assert path.stat().st_ino == info.st_ino
+    now = answers(capsys)
+    assert now == uncached(capsys, monkeypatch)
+    assert now != before  # the edit shows (a done item is open again)
+
+
+def test_a_deleted_run_leaves_the_index(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(capsys)
+    (workspace / ".opsctl" / "runs" / "checkout-redesign.json").unlink()
+    code, out, _ = run_main(["runs", "--format", "json"], capsys)
+    assert code == 0 and "checkout-redesign" not in out
+    assert sorted(index_rows(workspace)) == ["ops-success", "rel-2-4"]
+    truth = uncached(capsys, monkeypatch)
+    assert answers(capsys) == truth
+
+
+def test_writes_by_opsctl_show_at_once(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(capsys)
+    code, out, err = run_main(["done", "ops-success", "performance-success/sla-defined"], capsys)
+    assert code in (0, 2), (out, err)
+    code, out, err = run_main(["label", "rel-2-4", "--add", "hotfix"], capsys)
+    assert answers(capsys) == uncached(capsys, monkeypatch)
+
+
+def test_a_tampered_pinned_definition_is_refused_after_it_was_verified(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Verified pinned definitions are remembered by their bytes: any edit is checked again."""
+    assert run_main(["status", "rel-2-4"], capsys)[0] == 0
+    pinned = workspace / ".opsctl" / "definitions"
+    assert list((workspace / ".opsctl" / "cache").glob("pinned-*.json"))
+    for path in pinned.glob("*.json"):
+        path.write_text(path.read_text(encoding="utf-8").replace("Release", "Relaese"))
+    code, out, err = run_main(["status", "rel-2-4"], capsys)
+    assert code == 2 and "does not match its digest" in err, (out, err)
+
+
+def test_a_damaged_cached_listing_is_a_miss(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    listing = workspace / ".opsctl" / "cache" / "runs-list.json"
+    tag, _, value = listing.read_bytes().partition(b"\n")  # an authenticated entry
+    entry = json.loads(value)
+    assert len(entry["runs"]) == 3  # the listing was cached
+    entry["runs"][0]["progress"] = "most of it"
+    listing.write_bytes(tag + b"\n" + json.dumps(entry).encode())
+    assert answers(capsys) == truth
+    listing.write_text("{", encoding="utf-8")
+    assert answers(capsys) == truth
+
+
+def test_a_cache_folder_that_cannot_be_used_is_bypassed(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    (workspace / ".opsctl" / "cache").write_text("a file where the cache folder goes\n")
+    assert answers(capsys) == truth
