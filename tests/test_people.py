@@ -134,6 +134,29 @@ def test_start_takes_relative_due_dates_and_refuses_past_ones(opsctl: CliCaller)
     assert "--due: 2026-02-01 is in the past (today is 2026-03-02)" in line
 
 
+def test_reports_show_the_latest_comment_where_the_item_appears(
+    opsctl: CliCaller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opsctl.ok("block", "rel-1", "scope", "--reason", "waiting for legal")
+    opsctl.ok("comment", "rel-1", "scope", "legal said <soon> | maybe")
+    opsctl.ok("comment", "rel-1", "scope", "legal answers on Friday", user=DIRECTOR)
+    monkeypatch.setenv("OPSCTL_NOW", "2026-04-02T09:00:00Z")
+    opsctl.ok("comment", "rel-1", "scope", "written in April: not in March's report")
+    markdown = opsctl.ok("report", "monthly", "--month", "2026-03")
+    assert "| Run | Item | Owner | Reason | Latest comment |" in markdown
+    assert f"| waiting for legal | legal answers on Friday ({DIRECTOR}, 2026-03-02) |" in markdown
+    assert "April" not in markdown
+    html = opsctl.ok("report", "monthly", "--month", "2026-03", "--format", "html")
+    assert "<th>Latest comment</th>" in html
+    assert f"<td>legal answers on Friday ({DIRECTOR}, 2026-03-02)</td>" in html
+
+
+def test_a_report_without_comments_has_no_comment_column(opsctl: CliCaller) -> None:
+    opsctl.ok("block", "rel-1", "scope", "--reason", "waiting for legal")
+    opsctl.ok("comment", "rel-1", "a comment on the run, not on an item")
+    assert "Latest comment" not in opsctl.ok("report", "monthly", "--month", "2026-03")
+
+
 def test_comments_on_a_run_and_an_item_show_in_status_log_and_json(opsctl: CliCaller) -> None:
     assert opsctl.ok("comment", "rel-1", "scope", "legal has not answered").strip() == (
         "rel-1: comment recorded on plan/scope"

@@ -133,6 +133,20 @@ class WaiverLine:
     date: str
     expires: str
     now: str
+    comment: str = ""
+
+
+def latest_comment(document: RunDocument, key: str) -> str:
+    """The last comment left on an item (as the run stood), with who and when; "" if none.
+
+    ``opsctl comment RUN ITEM TEXT`` is how a team explains an item; a
+    report shows it wherever the item appears.
+    """
+    on_item = [comment for comment in document.comments or () if comment.item == key]
+    if not on_item:
+        return ""
+    last = on_item[-1]
+    return f"{last.text} ({last.by}, {day(last.at)})"
 
 
 def waivers_granted(
@@ -159,6 +173,7 @@ def waivers_granted(
                 date=day(event.at),
                 expires=event.detail.get("expires", ""),
                 now=state.status.value if state is not None else "open",
+                comment=latest_comment(document, event.item),
             )
         )
     return lines

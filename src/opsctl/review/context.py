@@ -21,6 +21,7 @@ from opsctl.review.attention import (
     SignOffLine,
     WaiverLine,
     day,
+    latest_comment,
     overdue_run,
     sign_offs,
     waivers_granted,
@@ -70,6 +71,8 @@ class ItemLine:
     detail: str
     by: str = ""
     date: str = ""
+    comment: str = ""
+    """The last comment on the item as the run stood (``opsctl comment``), with who and when."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,17 @@ def _attention(
         state = state_of(document, phase, item)
         key = item_key(phase, item)
         if state is not None and state.status is ItemStatus.BLOCKED:
+            reason = state.reason or ""
             blocked.append(
-                ItemLine(document.id, key, item.title, item.owner, state.reason or "", state.by)
+                ItemLine(
+                    document.id,
+                    key,
+                    item.title,
+                    item.owner,
+                    reason,
+                    state.by,
+                    comment=latest_comment(document, key),
+                )
             )
         due = late and item.required and applies(document, phase, item)
         if due and not item_complete(state, cutoff)[0]:
