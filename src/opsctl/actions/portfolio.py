@@ -222,18 +222,9 @@ class PortfolioReport(Result):
 
 def team_context(session: Session, cadence: str, period: Period) -> ReportContext:
     """The context of a team's own review report for the period, exactly as ``opsctl report``."""
-    from opsctl.review.render import workspace_context
+    from opsctl.actions.reports import report_context
 
-    config = session.config
-    return workspace_context(
-        session.workspace,
-        session.catalog,
-        config.team,
-        cadence,
-        period,
-        config.people,
-        session.today(),
-    )
+    return report_context(session, cadence, period)
 
 
 def _late_runs(context: ReportContext) -> dict[str, tuple[str, list[str]]]:

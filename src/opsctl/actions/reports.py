@@ -13,7 +13,7 @@ from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
 from opsctl.review.advice import Recommendation
 from opsctl.review.attention import OverdueRun, SignOffLine, WaiverLine
-from opsctl.review.context import FrameworkProgress, GateLine, ItemLine, RunLine
+from opsctl.review.context import FrameworkProgress, GateLine, ItemLine, ReportContext, RunLine
 from opsctl.review.kpi import KpiLine
 from opsctl.review.periods import Period, last_complete, month, quarter
 from opsctl.review.since import CycleLine, SinceLastReview
@@ -93,13 +93,16 @@ class ReportFigures(Result):
     kpis: list[KpiLine]
 
 
-def report_figures(session: Session, cadence: str, label: str | None = None) -> ReportFigures:
-    """The figures of the monthly or quarterly review, from the same context the reports render."""
+def report_context(session: Session, cadence: str, period: Period) -> ReportContext:
+    """The context a team's review of ``period`` renders: its runs, KPIs, roster and reviews.
+
+    A period not yet over is judged as of today. The portfolio reads each
+    team through this too, so its figures are the team report's own.
+    """
     from opsctl.review.render import workspace_context
 
-    period = report_period(session, cadence, label)
     config = session.config
-    context = workspace_context(
+    return workspace_context(
         session.workspace,
         session.catalog,
         config.team,
@@ -108,6 +111,12 @@ def report_figures(session: Session, cadence: str, label: str | None = None) -> 
         config.people,
         session.today(),
     )
+
+
+def report_figures(session: Session, cadence: str, label: str | None = None) -> ReportFigures:
+    """The figures of the monthly or quarterly review, from the same context the reports render."""
+    period = report_period(session, cadence, label)
+    context = report_context(session, cadence, period)
     return ReportFigures(
         cadence=cadence,
         period=period.label,
