@@ -212,3 +212,10 @@ def test_digest_escapes_text_from_other_people(opsctl: CliCaller) -> None:
         assert "\x1b" not in out
         assert "blocked: ask &lt;!channel&gt; [31mnow[0m please" in out
         assert "<!channel>" not in out
+
+
+def test_someone_not_on_the_roster_is_told_why_nothing_is_listed(opsctl: CliCaller) -> None:
+    out = opsctl.ok("todo", user="visitor@example.com")
+    assert out.strip() == (
+        "nothing to do for visitor@example.com (no role on the team roster: see opsctl team list)"
+    )

@@ -118,7 +118,8 @@ def comment(
 
 def _print_todo(result: Todo) -> None:
     if not result.items and not result.signoffs:
-        say(f"nothing to do for {result.person}")
+        hint = "" if result.roles else " (no role on the team roster: see opsctl team list)"
+        say(f"nothing to do for {result.person}{hint}")
         return
     if result.items:
         print_columns(
