@@ -95,10 +95,11 @@ def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
     today = session.today()
     source = store.fingerprint(f"runs {today.isoformat()} {selector!r}")
     cache = session.cache
-    if source is not None:
+    cached = cache.get_json_bytes("runs-list", source) if source is not None else None
+    if cached is not None:
         try:
-            return RunList.model_validate(cache.get("runs-list", source))
-        except ValueError:  # a miss (None) or a damaged entry
+            return RunList.model_validate_json(cached)
+        except ValueError:  # a damaged entry
             pass
     listing = _list_runs(session, today, selector)
     if source is not None:

@@ -87,12 +87,13 @@ def print_columns(headers: list[str], rows: list[list[str]]) -> None:
 
     Listings can be thousands of rows long; Rich's table layout costs about
     half a millisecond a row, this costs next to nothing, and the output is
-    easy to ``grep`` and ``cut``.
+    easy to ``grep`` and ``cut``. Cells are made safe (controls removed,
+    whitespace runs folded) only when some cell needs it.
     """
-    rows = [[" ".join(plain(cell).split()) for cell in row] for row in rows]
-    widths = [len(header) for header in headers]
-    for row in rows:
-        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    joined = " ".join(cell for row in rows for cell in row)
+    if not joined.isprintable() or "  " in joined or joined != joined.strip():
+        rows = [[" ".join(plain(cell).split()) for cell in row] for row in rows]
+    widths = [max(map(len, column)) for column in zip(headers, *rows, strict=True)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
         for cells in [headers, *rows]

@@ -119,6 +119,10 @@ class DerivedCache:
         except OSError:
             return
 
+    def get_json_bytes(self, name: str, source: str) -> bytes | None:
+        """The JSON text stored for ``name`` from this source, unparsed (for Pydantic's parser)."""
+        return self._read(f"{name}.json", source)
+
     def get(self, name: str, source: str) -> Any:
         """The JSON value stored for ``name`` from the source with this digest, else None."""
         payload = self._read(f"{name}.json", source)
