@@ -475,3 +475,19 @@ def test_the_next_write_removes_a_killed_writers_stale_temp_file(
     assert fresh.exists()
     assert other.exists()
     assert lookalike.exists()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["plain", "two  spaces", " leading", "trailing ", "bell\x07", "tab\tx", "nl\nx", ""],
+)
+def test_columns_clean_every_cell_that_needs_it(
+    cell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opsctl.cli.output import plain, print_columns
+
+    print_columns(["A", "B"], [["x", cell], ["y", "z"]])
+    lines = capsys.readouterr().out.splitlines()
+    cleaned = " ".join(plain(cell).split())
+    assert lines[1] == ("x  " + cleaned).rstrip()
+    assert "\x07" not in lines[1] and "\t" not in lines[1]
