@@ -6,7 +6,7 @@ interleaved so drift hits them alike:
 - the import floor: ``python -c "import typer, pydantic, yaml, rich"``;
 - a bare Typer app with one command (the stack's own dispatch cost);
 - opsctl's read commands (``--version``, ``frameworks list``, and ``runs``,
-  ``status``, ``check``, ``metric list`` in a workspace built by ``opsctl demo``);
+  ``status``, ``check``, ``metric list``, ``todo`` in a workspace built by ``opsctl demo``);
 - its write commands: ``done`` and ``reopen`` of one item in turn (each a real
   recorded change), and an ``advance`` the gate refuses (recorded in history).
 
@@ -57,6 +57,7 @@ COMMANDS = [
     ["status", "rel-2-4"],
     ["check", "rel-2-4"],
     ["metric", "list"],
+    ["todo"],
 ]
 
 
