@@ -110,3 +110,16 @@ def test_without_a_usable_key_nothing_is_cached(
         assert not (workspace / CATALOG).exists()
     finally:
         cache._user_key.cache_clear()
+
+
+def test_an_entry_made_by_other_opsctl_code_misses(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade, or an edited checkout with the same version number, never reads old pickles."""
+    from opsctl.store import cache
+
+    shown_title(capsys)
+    before = (workspace / CATALOG).read_bytes()
+    monkeypatch.setattr(cache, "code_stamp", lambda: "other code")
+    assert shown_title(capsys) == "Signed release"
+    assert (workspace / CATALOG).read_bytes() != before, "the old entry was not used"

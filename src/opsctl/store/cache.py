@@ -9,7 +9,9 @@ the user's own cache folder (``$XDG_CACHE_HOME/opsctl/cache-key``), never in
 a workspace. An entry planted in a repository (``git add -f``) or copied from
 another machine therefore misses, so a cache can never make opsctl answer
 other than its sources say, and a pickled entry is only unpickled once its
-tag proves this user's opsctl wrote it. Without a usable key nothing is cached.
+tag proves this user's opsctl wrote it. The tag also names the opsctl code
+that made the entry (:func:`code_stamp`), so an upgrade misses every old entry.
+Without a usable key, or with ``OPSCTL_NO_CACHE=1``, nothing is cached.
 """
 
 from __future__ import annotations
@@ -81,9 +83,30 @@ def _user_key() -> bytes | None:
     return key if len(key) == KEY_BYTES else None
 
 
+@cache
+def code_stamp() -> str:
+    """Which opsctl code derives entries: every module of the package, by name, size and mtime.
+
+    A cached catalog is a pickle of opsctl's own classes, and a cached answer
+    is what this code computed; an entry made by other code (an upgrade, or
+    an edited checkout with the same version number) must miss.
+    """
+    parts: list[str] = []
+    folders = [Path(__file__).resolve().parents[1]]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                    folders.append(Path(entry.path))
+                elif entry.name.endswith(".py"):
+                    info = entry.stat()
+                    parts.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+
+
 def _tag(key: bytes, name: str, source: str, payload: bytes) -> str:
-    version = f"{__version__}\0{sys.version}\0{name}\0{source}\0".encode()
-    return hmac.new(key, version + payload, hashlib.sha256).hexdigest()
+    made_by = f"{__version__}\0{sys.version}\0{code_stamp()}\0{name}\0{source}\0".encode()
+    return hmac.new(key, made_by + payload, hashlib.sha256).hexdigest()
 
 
 class DerivedCache:
