@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shlex
 
 import typer
 
@@ -79,6 +78,8 @@ def completed_words() -> list[str]:
     (``_TYPER_COMPLETE_ARGS``), whose last word is incomplete unless a space
     follows it. Anything unreadable gives no words, so the whole tree is built.
     """
+    import shlex
+
     try:
         if "COMP_CWORD" in os.environ:
             words = shlex.split(os.environ.get("COMP_WORDS", ""))

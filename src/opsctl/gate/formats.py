@@ -9,10 +9,13 @@ escape sequence in one must not reach a CI log, a terminal or a job summary.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from opsctl.gate.check import ApprovalResult, CheckReport, Entry, ItemResult, Result
 from opsctl.text import cell, strip_controls, table
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 STATUS_ICONS = {
     Result.PASSED: "✅ passed",
@@ -48,6 +51,8 @@ SKIPPED = (Result.WAIVED, Result.NOT_REQUIRED, Result.PENDING)
 
 
 def _junit_extra_suites(suites: ET.Element, report: CheckReport, totals: dict[str, int]) -> None:
+    import xml.etree.ElementTree as ET
+
     """A suite of run-level problems per run that has any, and one of unreadable inputs."""
     for run in report.runs:
         if not run.problems:
@@ -99,6 +104,8 @@ def to_junit(report: CheckReport) -> str:
     every input that could not be read is an ``<error>`` case, so a CI job
     shows why the gate failed closed.
     """
+    import xml.etree.ElementTree as ET  # only --format junit needs it
+
     suites = ET.Element("testsuites", name="opsctl check")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for run in report.runs:

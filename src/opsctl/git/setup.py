@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +54,8 @@ def setup_git(folder: Path) -> list[str]:
     ``folder`` holds the workspace; its ``.opsctl`` may sit below the top of
     the repository, so the attribute pattern is written relative to the top.
     """
+    import shlex  # only git setup quotes a command; every write asks git_output who acts
+
     root = repository_root(folder)
     relative = folder.resolve().relative_to(root.resolve()).as_posix()
     prefix = "" if relative == "." else f"{relative}/"

@@ -22,12 +22,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -35,6 +35,9 @@ from opsctl import __version__
 from opsctl.errors import StoreError
 from opsctl.store.cache import CACHE_DIRNAME, cache_enabled, cache_folder
 from opsctl.store.documents import RUN_SCHEMA, RunDocument, RunState
+
+if TYPE_CHECKING:
+    import sqlite3
 
 INDEX_NAME = "runs.sqlite3"
 FORMAT = f"runs-index 1, run schema {RUN_SCHEMA}, opsctl {__version__}"
@@ -104,6 +107,8 @@ def _row_digest(run_id: str, key: FileKey, body: bytes) -> str:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    import sqlite3  # only commands over many runs open the index; status and done never do
+
     connection = sqlite3.connect(path, timeout=0.5, isolation_level=None)
     try:
         connection.execute("PRAGMA synchronous=OFF")
@@ -137,6 +142,8 @@ def open_index(store_dir: Path) -> sqlite3.Connection | None:
     A file that is not a database (or a damaged one) is deleted and made
     again; a database another process holds locked is bypassed this time.
     """
+    import sqlite3
+
     if not cache_enabled():
         return None
     path = store_dir / CACHE_DIRNAME / INDEX_NAME
@@ -169,6 +176,8 @@ class RunIndex:
         every miss goes through it, so an indexed state is exactly what it
         would give, minus the history.
         """
+        import sqlite3
+
         connection = open_index(self.store_dir)
         if connection is None:
             return _read_all(paths, read, {}, [])
@@ -245,6 +254,8 @@ def _read_one(
 
 def _save(connection: sqlite3.Connection, fresh: list[Row], gone: set[str]) -> None:
     """Write new rows and drop those of deleted runs; an index that cannot be written is skipped."""
+    import sqlite3
+
     if not fresh and not gone:
         return
     try:
