@@ -206,6 +206,32 @@ def test_a_bad_portfolio_file_is_one_line_naming_file_line_and_field(
     assert code == 2 and f"{path}:2:5: sources[0]: 'folder' must be a folder inside" in err
 
 
+@pytest.mark.parametrize("value", ["", "#v1"])
+def test_an_empty_source_flag_is_one_line_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    code, out, err = run_main(["portfolio", "status", "--source", value], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"opsctl: error: --source: {value!r}: string should have at least 1 character"
+    ]
+
+
+def test_a_team_report_that_cannot_be_written_fails_the_command_not_the_team(
+    repos: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], now: None
+) -> None:
+    portfolio = _portfolio_file(tmp_path, repos, "")
+    out = tmp_path / "review"
+    out.mkdir()
+    first = next(iter(repos))
+    (out / first).write_text("a file where the team's folder goes\n", encoding="utf-8")
+    args = ["portfolio", "report", "monthly", "--month", "2026-11", "-p", str(portfolio)]
+    code, printed, err = run_main([*args, "-o", str(out)], capsys)
+    assert (code, printed) == (2, "")
+    assert err.startswith(f"opsctl: error: --output: {out / first / '2026-11.md'}")
+    assert "not read" not in err
+
+
 def test_output_is_silent_on_stderr_and_byte_identical(
     repos: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -220,13 +220,6 @@ class PortfolioReport(Result):
     attention: list[Attention]
 
 
-def team_context(session: Session, cadence: str, period: Period) -> ReportContext:
-    """The context of a team's own review report for the period, exactly as ``opsctl report``."""
-    from opsctl.actions.reports import report_context
-
-    return report_context(session, cadence, period)
-
-
 def _late_runs(context: ReportContext) -> dict[str, tuple[str, list[str]]]:
     """The team report's overdue runs, each with its due date and its open items' owners."""
     owners: dict[str, list[str]] = {}
@@ -290,20 +283,24 @@ def _rollup(teams: list[TeamReview]) -> list[KpiRollup]:
     ]
 
 
-def write_team_report(
-    session: Session, cadence: str, label: str, output: Path, team: str, html: bool = False
-) -> str:
-    """Render a team's own report (not recorded as held) under ``output``; the relative link.
-
-    Beside an HTML portfolio the team's report is HTML too, else Markdown.
-    """
-    from opsctl.actions.reports import render_report
+def _write_team_reports(
+    reads: list[Read[tuple[ReportContext, str]]],
+    output: Path | None,
+    label: str,
+    team_format: str,
+) -> dict[str, str]:
+    """Write each team's rendered report under ``output``; the relative link of each, by team."""
     from opsctl.store.files import write_output
 
-    link = f"{team}/{label}.{'html' if html else 'md'}"
-    text = render_report(session, cadence, label, output_format="html" if html else "markdown")
-    write_output(output / link, text.text)
-    return link
+    if output is None:
+        return {}
+    links = {}
+    suffix = "html" if team_format == "html" else "md"
+    for found in reads:
+        if found.figures is not None:
+            links[found.team] = f"{found.team}/{label}.{suffix}"
+            write_output(output / links[found.team], found.figures[1])
+    return links
 
 
 def portfolio_report(
@@ -313,31 +310,37 @@ def portfolio_report(
     output: Path | None = None,
     generated_at: str = "",
     advance: Advance | None = None,
-    html: bool = False,
+    team_format: str = "markdown",
 ) -> PortfolioReport:
     """Every team's review figures for the period; with ``output``, each team's report beside it.
 
-    A team's own report is rendered by the action ``opsctl report`` uses
-    (without recording it as held: the portfolio only reads) and written to
-    ``OUTPUT/<team>/<period>.md`` (``.html`` with ``html``); the portfolio
-    links to it relatively.
+    A team's own report is rendered from the same context as its figures,
+    as ``opsctl report`` renders it (``team_format``: markdown or html), and
+    written to ``OUTPUT/<team>/<period>.md`` (or ``.html``) without recording
+    it as held: the portfolio only reads. The portfolio links to it
+    relatively. A report that cannot be written fails the command; it does
+    not make its team unreadable.
     """
+    from opsctl.actions.reports import report_context
+    from opsctl.review.render import render
 
-    def read(session: Session, team: str) -> tuple[ReportContext, str]:
-        context = team_context(session, cadence, period)
-        link = ""
-        if output is not None:
-            link = write_team_report(session, cadence, period.label, output, team, html)
-        return context, link
+    def read(session: Session, _team: str) -> tuple[ReportContext, str]:
+        context = report_context(session, cadence, period)
+        if output is None:
+            return context, ""
+        workspace = session.workspace
+        return context, render(
+            cadence, context, workspace.templates_dir, workspace.root, team_format
+        )
 
     reads: list[Read[tuple[ReportContext, str]]] = read_sources(selection, read, advance)
+    links = _write_team_reports(reads, output, period.label, team_format)
     teams: list[TeamReview] = []
     attention: list[Attention] = []
     for found in reads:
         figures: dict[str, object] = {}
-        link = ""
         if found.figures is not None:
-            context, link = found.figures
+            context, _ = found.figures
             figures = _team_review(context)
             attention += _attention(found.team, context)
         teams.append(
@@ -347,7 +350,7 @@ def portfolio_report(
                     "source": found.source,
                     "commit": found.commit,
                     "reason": found.reason,
-                    "report": link,
+                    "report": links.get(found.team, ""),
                     **figures,
                 }
             )

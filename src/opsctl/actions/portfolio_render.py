@@ -17,23 +17,24 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from opsctl.actions.portfolio import PortfolioReport, portfolio_report
 from opsctl.actions.portfolio_sources import Advance, Selection
+from opsctl.actions.reports import STAMP_FORMAT
 from opsctl.clock import now
+from opsctl.review.figures import number
 from opsctl.review.periods import Period, last_complete, month, quarter
 from opsctl.store.files import write_output
 from opsctl.text import cell, strip_controls
 
-STAMP_FORMAT = "%Y-%m-%d %H:%M UTC"
 FORMATS = {"markdown": "md", "html": "html", "json": "json"}
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}%"
+    """A share in percent as the team reports write it (half-up, one decimal at most)."""
+    return "-" if value is None else f"{number(value)}%"
 
 
 def _number(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """A reading as the team reports write it (half-up, one decimal at most)."""
+    return "-" if value is None else number(value)
 
 
 @cache
@@ -94,8 +95,8 @@ def portfolio_review(
     """
     period = review_period(cadence, label)
     stamped = now().strftime(STAMP_FORMAT) if stamp else ""
-    html = report_format == "html"
-    report = portfolio_report(selection, cadence, period, output, stamped, advance, html)
+    team_format = "html" if report_format == "html" else "markdown"
+    report = portfolio_report(selection, cadence, period, output, stamped, advance, team_format)
     text = render_portfolio(report, report_format)
     written: list[str] = []
     if output is not None:

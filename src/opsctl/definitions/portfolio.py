@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from opsctl.errors import Diagnostic, UsageError
+from opsctl.errors import Diagnostic, InvalidField, UsageError
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^[\w.-]+@[\w.-]+:")
 """What reads as a git URL: ``scheme://...`` or scp-like ``user@host:path``."""
@@ -66,10 +66,14 @@ class PortfolioFile(BaseModel):
 
 def source_from_flag(value: str) -> SourceSpec:
     """A ``--source`` value: a URL (``#REF`` optional) is a git source, anything else a folder."""
-    if _URL.match(value) or value.endswith(".git") or "#" in value:
-        url, _, ref = value.partition("#")
-        return SourceSpec(git=url, ref=ref or None)
-    return SourceSpec(path=value)
+    try:
+        if _URL.match(value) or value.endswith(".git") or "#" in value:
+            url, _, ref = value.partition("#")
+            return SourceSpec(git=url, ref=ref or None)
+        return SourceSpec(path=value)
+    except ValidationError as exc:
+        problem = _message(dict(exc.errors()[0]), [])
+        raise InvalidField("source", f"{value!r}: {problem}") from None
 
 
 def _message(error: dict[str, object], allowed: list[str]) -> str:
