@@ -219,3 +219,26 @@ def test_someone_not_on_the_roster_is_told_why_nothing_is_listed(opsctl: CliCall
     assert out.strip() == (
         "nothing to do for visitor@example.com (no role on the team roster: see opsctl team list)"
     )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--framework", "signd", "--framework: unknown framework 'signd'"),
+        (
+            "--assignee",
+            "bem@example.com",
+            "--assignee: 'bem@example.com' is not on the team roster",
+        ),
+    ],
+)
+def test_a_misspelt_selector_fails_closed_instead_of_selecting_nothing(
+    opsctl: CliCaller, flag: str, value: str, message: str
+) -> None:
+    """check --all over nothing passes: a typo in a CI job must not turn the gate green."""
+    for command in (["check", "--all"], ["runs"]):
+        before = store_snapshot(opsctl.root)
+        code, out, err = opsctl(*command, flag, value)
+        assert (code, out) == (2, "")
+        assert err.startswith(f"opsctl: error: {message}"), err
+        assert store_snapshot(opsctl.root) == before

@@ -21,6 +21,7 @@ from pydantic import PrivateAttr, computed_field
 from opsctl.actions.automated import Progress, run_automated_checks
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
+from opsctl.actions.views import check_selector
 from opsctl.engine.selection import RunSelector
 from opsctl.errors import CheckFailed, DefinitionError, OpsctlError, StoreError
 from opsctl.gate.check import (
@@ -205,6 +206,7 @@ def _selected(
     """
     if run_id is not None:
         return [run_id], []
+    check_selector(session, selector)
     survey = session.runs.survey()
 
     def read(found: str) -> RunState | str:

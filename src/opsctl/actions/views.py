@@ -83,6 +83,29 @@ class RunList(Result):
     errors: list[str] = Field(default=[], exclude=True)
 
 
+def check_selector(session: Session, selector: RunSelector | None) -> None:
+    """Refuse a selector naming a framework or person opsctl does not know (exit 2).
+
+    A misspelt ``--framework`` or ``--assignee`` would select nothing, and
+    ``check --all`` over nothing passes: a CI gate must fail closed instead.
+    """
+    from opsctl.errors import InvalidField
+
+    if selector is None:
+        return
+    if selector.framework is not None and selector.framework not in session.catalog.entries:
+        known = ", ".join(sorted(session.catalog.entries))
+        raise InvalidField(
+            "framework", f"unknown framework '{selector.framework}' (known: {known})"
+        )
+    people = [person.email.lower() for person in session.config.people]
+    if selector.assignee is not None and selector.assignee.lower() not in people:
+        known = ", ".join(person.email for person in session.config.people) or "nobody yet"
+        raise InvalidField(
+            "assignee", f"'{selector.assignee}' is not on the team roster (the roster: {known})"
+        )
+
+
 def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
     """Every run of the workspace (those the selector picks, if given), in id order.
 
@@ -91,6 +114,7 @@ def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
     asked again with nothing changed, ten thousand runs are not summed up
     again. Any change is a miss, answered from the run index.
     """
+    check_selector(session, selector)
     store = session.runs
     today = session.today()
     source = store.fingerprint(f"runs {today.isoformat()} {selector!r}")
