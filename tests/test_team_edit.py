@@ -106,6 +106,23 @@ def test_removing_someone_with_open_assignments_needs_reassign_to(team: CliCalle
     assert "--reassign-to EMAIL" in err
 
 
+def test_items_of_a_phase_already_passed_are_not_open_work(team: CliCaller) -> None:
+    """Assigned in 'plan', then the run moved on: removing the person neither refuses nor
+    half-writes; the old assignment stays in the history as it was."""
+    team.ok("assign", "r1", "risks", BEN, user=BEN)
+    team.ok("assign", "r1", "ship/deploy", BEN, "--any-role", user=BEN)
+    team.ok("done", "r1", "risks", "-e", "https://wiki/risks", user=BEN)
+    team.ok("approve", "r1", user=ANA)
+    team.ok("advance", "r1", user=BEN)
+    team.ok("reopen", "r1", "plan/risks", user=BEN)
+    out = team.ok("team", "remove", BEN, "--reassign-to", CY, user=ANA)
+    assert "1 open item now assigned to" in out
+    status = json.loads(team.ok("status", "r1", "--format", "json"))
+    items = {i["id"]: i for phase in status["phases"] for i in phase["items"]}
+    assert (items["deploy"]["assignee"], items["risks"]["assignee"]) == (CY, BEN)
+    assert "intact" in team.ok("audit", "verify")
+
+
 def test_reassign_to_hands_open_items_over_in_the_history(team: CliCaller) -> None:
     team.ok("assign", "r1", "risks", BEN, "--due", "+3d", user=BEN)
     team.ok("assign", "r1", "scope", BEN, user=BEN)

@@ -114,23 +114,26 @@ class Assignment(View):
 
 
 def open_assignments(session: Session, email: str) -> list[Assignment]:
-    """The items not yet complete in active runs that are assigned to ``email``.
+    """The items assigned to ``email`` that are still work, as ``opsctl assign`` hands them out.
 
-    A run that cannot be read is an error, since its assignments cannot be known.
+    Not complete, applying to the run, in the current or a later phase of
+    an active run. A run that cannot be read is an error, since its assignments cannot be known.
     """
-    from opsctl.store.documents import ItemStatus, RunStatus
+    from opsctl.engine.applicability import applies
+    from opsctl.engine.people import phase_passed
+    from opsctl.engine.runs import resolve_item
+    from opsctl.engine.selection import open_assignments as assigned_open
+    from opsctl.store.documents import RunStatus
 
     headers, errors = session.runs.headers()
     if errors:
         raise errors[0]
     found = []
     for header in (h for h in headers if h.status is RunStatus.ACTIVE):
-        document = session.runs.load(header.id)
-        for key, assignment in sorted((document.assignments or {}).items()):
-            if (assignment.assignee or "").lower() != email.lower():
-                continue
-            state = document.items.get(key)
-            if state is None or state.status in (ItemStatus.OPEN, ItemStatus.BLOCKED):
+        framework = session.runs.framework_of(header)
+        for key in assigned_open(header, session.today(), email):
+            phase, item = resolve_item(framework, key)
+            if applies(header, phase, item) and not phase_passed(header, framework, phase.id):
                 found.append(Assignment(run=header.id, item=key, assignee=email))
     return found
 
@@ -141,11 +144,12 @@ def _reassign(session: Session, assignments: list[Assignment], successor: str) -
     Where the successor does not hold the item's owner role the assignment
     says so (``any_role``), as ``opsctl assign --any-role`` would.
     """
+    from opsctl.engine.approvals import roles_of
     from opsctl.engine.people import assign
     from opsctl.engine.runs import resolve_item
 
     store, people = session.runs, session.config.people
-    held = {role for person in people if person.email == successor for role in person.roles}
+    held = roles_of(successor, people)
     for assignment in assignments:
         with store.update(assignment.run) as document:
             framework = store.framework_of(document)

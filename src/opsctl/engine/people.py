@@ -15,7 +15,7 @@ from opsctl.engine.approvals import roles_of
 from opsctl.engine.runs import item_key, require_active, resolve_item
 from opsctl.engine.transitions import record
 from opsctl.errors import InvalidField, UsageError
-from opsctl.store.documents import Assignment, RunDocument
+from opsctl.store.documents import Assignment, RunDocument, RunHeader
 
 
 def roster_person(email: str, people: list[Person]) -> Person:
@@ -27,11 +27,16 @@ def roster_person(email: str, people: list[Person]) -> Person:
     raise UsageError(f"unknown person '{email}': not in the team roster (people: {known})")
 
 
-def _refuse_passed(document: RunDocument, framework: Framework, phase: Phase, key: str) -> None:
-    """Refuse to hand out an item of a phase the run has already left."""
+def phase_passed(document: RunHeader, framework: Framework, phase_id: str) -> bool:
+    """Whether the run has already left this phase (all phases, once it is completed)."""
     order = [p.id for p in framework.phases]
     current = order.index(document.phase) if document.phase in order else len(order)
-    if order.index(phase.id) < current:
+    return order.index(phase_id) < current
+
+
+def _refuse_passed(document: RunDocument, framework: Framework, phase: Phase, key: str) -> None:
+    """Refuse to hand out an item of a phase the run has already left."""
+    if phase_passed(document, framework, phase.id):
         raise UsageError(
             f"item '{key}' belongs to phase '{phase.id}', which run '{document.id}' has "
             f"already passed (it is in phase '{document.phase}')"
