@@ -278,3 +278,20 @@ def test_assignments_and_comments_from_two_branches_merge(opsctl: CliCaller) -> 
 
 def dt_at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_digest_counts_items_done_in_a_run_that_completed_in_the_period(
+    opsctl: CliCaller,
+) -> None:
+    """The last item done completes the run: it and the others still count as done."""
+    opsctl.ok("done", "rel-1", "scope", "-e", "https://wiki/scope")
+    opsctl.ok("done", "rel-1", "risks", "-e", "https://wiki/risks")
+    opsctl.ok("approve", "rel-1", user=DIRECTOR)
+    opsctl.ok("advance", "rel-1")
+    opsctl.ok("done", "rel-1", "deploy", user=OPS)
+    opsctl.ok("done", "rel-1", "notes", user=OPS)
+    opsctl.ok("advance", "rel-1")
+    assert run(opsctl.root)["status"] == "completed"
+    digest = json.loads(opsctl.ok("digest", "--format", "json"))
+    done = {row["person"]: row["done"] for row in digest["people"]}
+    assert (done.get(PM), done.get(OPS)) == (2, 2)

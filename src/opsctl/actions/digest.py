@@ -80,9 +80,21 @@ def _expiring(work: Work, today: dt.date, until: dt.date) -> dict[str, list[Expi
     return found
 
 
-def _done(work: Work, since: dt.datetime) -> dict[str, int]:
+def _done(session: Session, work: Work, since: dt.datetime) -> dict[str, int]:
+    """Items each person marked done since ``since``, in active runs and runs completed since."""
+    from opsctl.store.documents import RunStatus
+
+    store = session.runs
+    headers, _ = store.headers()
+    finished = [
+        store.load(header.id)
+        for header in headers
+        if header.status is RunStatus.COMPLETED
+        and header.completed is not None
+        and header.completed >= since
+    ]
     counts: dict[str, int] = {}
-    for document in work.documents:
+    for document in [*work.documents, *finished]:
         for event in document.history:
             if event.action == "done" and event.at >= since:
                 counts[event.actor.lower()] = counts.get(event.actor.lower(), 0) + 1
@@ -105,7 +117,7 @@ def digest(session: Session, since: str = "7d") -> Digest:
     work = open_work(session)
     people = session.config.people
     expiring = _expiring(work, today, until)
-    done = _done(work, now - period)
+    done = _done(session, work, now - period)
     rows = []
     for person in _everyone(work, people):
         mine = plate(work, person.email, people)
