@@ -58,11 +58,15 @@ def _read_text(path: Path) -> str:
         return ""
 
 
-def _matching(candidates: Iterator[Candidate], incomplete: str) -> list[Candidate]:
+def _matching(
+    candidates: Iterator[Candidate], incomplete: str, fold: bool = False
+) -> list[Candidate]:
+    """The candidates starting with what was typed (ignoring case with ``fold``: emails)."""
     seen: set[str] = set()
     found = []
+    typed = incomplete.lower() if fold else incomplete
     for value, help_text in candidates:
-        if value.startswith(incomplete) and value not in seen:
+        if (value.lower() if fold else value).startswith(typed) and value not in seen:
             seen.add(value)
             found.append((value, help_text))
     return found
@@ -188,5 +192,6 @@ def people(ctx: typer.Context, incomplete: str) -> list[Candidate]:
             for person in roster
             if isinstance(person, dict) and person.get(_EMAIL)
         ),
-        incomplete.lower(),
+        incomplete,
+        fold=True,
     )

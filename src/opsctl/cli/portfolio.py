@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from opsctl.cli.output import FormatOption, OutputFormat, emit, err_console, print_columns, say
+from opsctl.cli.report import ReportFormat, StampOption
 from opsctl.errors import CheckFailed
 
 if TYPE_CHECKING:
@@ -26,14 +26,6 @@ app = typer.Typer(
     "(exit 1). A bad portfolio.yaml or flag is exit 2.\n\n"
     "Example: opsctl portfolio status --source ../payments --source https://git.example.com/web.git#main",
 )
-
-
-class ReportFormat(str, Enum):
-    """How the portfolio review is written."""
-
-    MARKDOWN = "markdown"
-    HTML = "html"
-    JSON = "json"
 
 
 FileOption = typer.Option(
@@ -155,9 +147,6 @@ OutputDirOption = typer.Option(
     "--output",
     "-o",
     help="Write the review and each team's own report (linked) into this folder.",
-)
-StampOption = typer.Option(
-    False, "--stamp", help="Add the generation time (off by default, so reviews are reproducible)."
 )
 
 

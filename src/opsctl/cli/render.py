@@ -37,14 +37,13 @@ def _item_detail(item: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def comment_lines(comments: list[dict[str, Any]], item: str | None = None) -> list[str]:
-    """Comments as lines: date, author, what they are on, text (only one item's, if given)."""
+def comment_lines(comments: list[dict[str, Any]]) -> list[str]:
+    """Comments as lines: date, author, the item they are on (if any), text."""
     return [
         f"[dim]{c['at'][:10]} {safe(c['by'])}[/]"
-        + (f" on {c['item']}" if c.get("item") and item is None else "")
+        + (f" on {c['item']}" if c.get("item") else "")
         + f": {safe(c['text'])}"
         for c in comments
-        if item is None or c.get("item") == item
     ]
 
 

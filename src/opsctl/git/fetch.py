@@ -33,8 +33,9 @@ class SourceUnreadable(OpsctlError):
 
 def default_cache() -> Path:
     """``$XDG_CACHE_HOME/opsctl/portfolio`` (``~/.cache/opsctl/portfolio`` by default)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "opsctl" / "portfolio"
+    from opsctl.store.cache import user_cache_dir
+
+    return user_cache_dir() / "portfolio"
 
 
 def _git(args: list[str], git_dir: Path | None = None, text: bool = True) -> str | bytes:

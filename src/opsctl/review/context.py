@@ -145,9 +145,6 @@ class ReportContext:
     generated_at: str = ""
 
 
-_day = day
-
-
 def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> RunLine:
     """A run's progress as a report line."""
     complete, total = progress(document, framework, as_of)
@@ -163,10 +160,10 @@ def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> Run
         complete=complete,
         total=total,
         percent=percent(complete, total),
-        due=_day(document.due),
+        due=day(document.due),
         overdue=bool(document.due and document.due <= as_of and phase is not None),
-        started=_day(document.created),
-        completed=_day(document.completed),
+        started=day(document.created),
+        completed=day(document.completed),
     )
 
 
@@ -193,7 +190,7 @@ def _attention(
             )
         due = late and item.required and applies(document, phase, item)
         if due and not item_complete(state, cutoff)[0]:
-            detail = f"due {_day(document.due)}"
+            detail = f"due {day(document.due)}"
             overdue.append(ItemLine(document.id, key, item.title, item.owner, detail))
     return overdue, blocked
 
@@ -207,9 +204,7 @@ def _gates(document: RunDocument, period: Period) -> list[GateLine]:
         passed = event.action == "advance"
         detail = f"to {event.detail.get('to', '')}" if passed else event.detail.get("missing", "")
         outcome = "passed" if passed else "refused"
-        line = GateLine(
-            document.id, event.phase or "", _day(event.at), event.actor, outcome, detail
-        )
+        line = GateLine(document.id, event.phase or "", day(event.at), event.actor, outcome, detail)
         gates.append(line)
     return gates
 

@@ -50,8 +50,6 @@ class Survey:
     """Each run that reads whole (history included), without its history."""
     headers: dict[str, RunHeader]
     """Each run with a readable header, in id order (the states among them)."""
-    broken: dict[str, StoreError]
-    """Why each run with a header but no state does not read whole (its history, say)."""
     errors: list[StoreError]
     """The runs with no readable header at all."""
 
@@ -158,15 +156,13 @@ class RunStore:
         """
         paths, errors = self._named()
         states, failed = RunIndex(self.workspace.dir).states(paths, self._read)
-        survey = Survey(states, {}, {}, errors)
+        survey = Survey(states, {}, errors)
         for run_id, path in paths.items():
             header = states[run_id] if run_id in states else self._header(path, run_id)
             if header is None:
                 survey.errors.append(failed[run_id])
                 continue
             survey.headers[run_id] = header
-            if run_id in failed:
-                survey.broken[run_id] = failed[run_id]
         return survey
 
     def fingerprint(self, extra: str) -> str | None:
