@@ -321,7 +321,7 @@ def portfolio_report(
     relatively. A report that cannot be written fails the command; it does
     not make its team unreadable.
     """
-    from opsctl.actions.reports import report_context
+    from opsctl.actions.report_figures import report_context
     from opsctl.review.render import render
 
     def read(session: Session, _team: str) -> tuple[ReportContext, str]:

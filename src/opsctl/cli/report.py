@@ -52,7 +52,8 @@ ReportFormatOption = typer.Option(
 def _report(
     cadence: str, label: str | None, output: Path | None, stamp: bool, output_format: ReportFormat
 ) -> None:
-    from opsctl.actions.reports import render_report, report_figures
+    from opsctl.actions.report_figures import report_figures
+    from opsctl.actions.reports import render_report
 
     if output_format is ReportFormat.JSON:
         if output is not None:
