@@ -239,7 +239,21 @@ def _attention(team: str, context: ReportContext) -> list[Attention]:
     return lines
 
 
+SUMMARY_FIELDS = {
+    "runs_started": "runs_started",
+    "runs_completed": "runs_completed",
+    "runs_active": "runs_active",
+    "runs_overdue": "runs_overdue",
+    "items_blocked": "blocked_items",
+    "waivers_granted": "waivers_granted",
+    "gates_passed": "gates_passed",
+    "gates_refused": "gates_refused",
+}
+"""A team's review figures, by name here and by name in its report's ``summary``."""
+
+
 def _team_review(context: ReportContext) -> dict[str, object]:
+    """A team's figures, taken from its own report's summary so the two cannot disagree."""
     kpis = [
         TeamKpi(
             id=k.id,
@@ -253,14 +267,7 @@ def _team_review(context: ReportContext) -> dict[str, object]:
         for k in context.kpis
     ]
     return {
-        "runs_started": len(context.runs_started),
-        "runs_completed": len(context.runs_completed),
-        "runs_active": len(context.runs_active),
-        "runs_overdue": len(context.overdue_runs),
-        "items_blocked": len(context.blocked),
-        "waivers_granted": len(context.waivers_granted),
-        "gates_passed": sum(gate.outcome == "passed" for gate in context.gates),
-        "gates_refused": sum(gate.outcome == "refused" for gate in context.gates),
+        **{name: context.summary[key] for name, key in SUMMARY_FIELDS.items()},
         "kpis": kpis,
         "kpi_counts": kpi_counts(k.status for k in kpis),
     }
