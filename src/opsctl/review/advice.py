@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from opsctl.definitions.config import Person
-from opsctl.definitions.model import Framework
 from opsctl.review.attention import OverdueRun, SignOffLine
 from opsctl.review.figures import number
 from opsctl.review.insights import STALL_DAYS, Stall
-from opsctl.store.documents import RunDocument, RunStatus
 
 DEFAULT_OWNER = "operations"
 """The role asked to act when a framework names no approving role."""
@@ -84,16 +82,20 @@ class Roster:
 
 
 def roster_of(
-    runs: Sequence[tuple[RunDocument, Framework]], people: Sequence[Person], owners: dict[str, str]
+    open_runs: Sequence[tuple[str, str, str]],
+    starters: dict[str, str],
+    people: Sequence[Person],
+    owners: dict[str, str],
 ) -> Roster:
-    """People and approving roles, the open runs of each framework, who started each run."""
-    open_runs: dict[str, list[tuple[str, str]]] = {}
-    for document, framework in sorted(runs, key=lambda pair: pair[0].id):
-        if document.status is RunStatus.ACTIVE:
-            entry = (document.id, document.phase or "")
-            open_runs.setdefault(framework.id, []).append(entry)
-    starters = {document.id: document.history[0].actor for document, _ in runs if document.history}
-    return Roster(people, owners, open_runs, starters)
+    """People and approving roles, the open runs of each framework, who started each run.
+
+    ``open_runs`` are (framework, run, phase) in run order; ``starters`` the
+    person who started each run.
+    """
+    by_framework: dict[str, list[tuple[str, str]]] = {}
+    for framework, run, phase in open_runs:
+        by_framework.setdefault(framework, []).append((run, phase))
+    return Roster(people, owners, by_framework, starters)
 
 
 def _kpis(kpis: Sequence[_Kpi], roster: Roster) -> list[Recommendation]:

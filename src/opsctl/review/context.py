@@ -8,83 +8,30 @@ the same context (and so byte-identical reports).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from opsctl.definitions.config import Person
 from opsctl.definitions.model import Framework, Metric
-from opsctl.engine.applicability import applies
-from opsctl.engine.runs import item_complete, item_key, progress, state_of
-from opsctl.engine.transitions import replay
 from opsctl.review.advice import Recommendation, recommendations, roster_of
-from opsctl.review.attention import (
-    OverdueRun,
-    SignOffLine,
-    WaiverLine,
-    day,
-    latest_comment,
-    overdue_run,
-    sign_offs,
-    waivers_granted,
-)
+from opsctl.review.attention import OverdueRun, SignOffLine, WaiverLine
 from opsctl.review.figures import CHANGE_LEGEND, percent
 from opsctl.review.insights import Stall, most_waived, stalls
 from opsctl.review.kpi import KpiLine, KpiStatus, kpi_line
+from opsctl.review.parts import (
+    GateLine,
+    ItemLine,
+    RunLine,
+    RunPart,
+    Window,
+    report_window,
+    run_part,
+)
 from opsctl.review.periods import Period
 from opsctl.review.since import CycleLine, SinceLastReview, review_cycle
-from opsctl.store.documents import ItemStatus, RunDocument, RunStatus
+from opsctl.store.documents import RunDocument
 from opsctl.store.metrics import MetricsDocument
 from opsctl.store.reviews import ReviewsDocument
-
-PROGRAM_CHECKLIST = ("operations-success", "success-validation")
-"""The framework and phase that hold the program's success checklist."""
-EXPIRING_WITHIN_DAYS = 30
-
-
-@dataclass(frozen=True)
-class RunLine:
-    """A run as a report shows it."""
-
-    id: str
-    title: str
-    framework: str
-    status: str
-    phase: str
-    phase_number: int
-    phases: int
-    complete: int
-    total: int
-    percent: float
-    due: str
-    overdue: bool
-    started: str
-    completed: str
-
-
-@dataclass(frozen=True)
-class ItemLine:
-    """An item needing attention: overdue, blocked or waived."""
-
-    run: str
-    key: str
-    title: str
-    owner: str
-    detail: str
-    by: str = ""
-    date: str = ""
-    comment: str = ""
-    """The last comment on the item as the run stood (``opsctl comment``), with who and when."""
-
-
-@dataclass(frozen=True)
-class GateLine:
-    """A gate passed or refused, or a sign-off given, in the period."""
-
-    run: str
-    phase: str
-    date: str
-    actor: str
-    outcome: str
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -145,175 +92,47 @@ class ReportContext:
     generated_at: str = ""
 
 
-def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> RunLine:
-    """A run's progress as a report line."""
-    complete, total = progress(document, framework, as_of)
-    phase = framework.phase(document.phase) if document.phase else None
-    return RunLine(
-        id=document.id,
-        title=document.title,
-        framework=framework.id,
-        status=document.status.value,
-        phase=phase.title if phase else "completed",
-        phase_number=framework.phases.index(phase) + 1 if phase else len(framework.phases),
-        phases=len(framework.phases),
-        complete=complete,
-        total=total,
-        percent=percent(complete, total),
-        due=day(document.due),
-        overdue=bool(document.due and document.due <= as_of and phase is not None),
-        started=day(document.created),
-        completed=day(document.completed),
-    )
-
-
-def _attention(
-    document: RunDocument, framework: Framework, cutoff: dt.date
-) -> tuple[list[ItemLine], list[ItemLine]]:
-    overdue, blocked = [], []
-    late = document.due is not None and document.due < cutoff and document.phase is not None
-    for phase, item in framework.iter_items():
-        state = state_of(document, phase, item)
-        key = item_key(phase, item)
-        if state is not None and state.status is ItemStatus.BLOCKED:
-            reason = state.reason or ""
-            blocked.append(
-                ItemLine(
-                    document.id,
-                    key,
-                    item.title,
-                    item.owner,
-                    reason,
-                    state.by,
-                    comment=latest_comment(document, key),
-                )
-            )
-        due = late and item.required and applies(document, phase, item)
-        if due and not item_complete(state, cutoff)[0]:
-            detail = f"due {day(document.due)}"
-            overdue.append(ItemLine(document.id, key, item.title, item.owner, detail))
-    return overdue, blocked
-
-
-def _gates(document: RunDocument, period: Period) -> list[GateLine]:
-    """Gates passed (``advance``) and refused within the period."""
-    gates: list[GateLine] = []
-    for event in document.history:
-        if event.action not in ("advance", "advance-refused") or not period.contains(event.at):
-            continue
-        passed = event.action == "advance"
-        detail = f"to {event.detail.get('to', '')}" if passed else event.detail.get("missing", "")
-        outcome = "passed" if passed else "refused"
-        line = GateLine(document.id, event.phase or "", day(event.at), event.actor, outcome, detail)
-        gates.append(line)
-    return gates
-
-
-def _expiring(document: RunDocument, framework: Framework, period: Period) -> list[ItemLine]:
-    """Waivers standing at the period's end that lapse within 30 days of it."""
-    expiring = []
-    horizon = period.end + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
-    for phase, item in framework.iter_items():
-        state = state_of(document, phase, item)
-        if state is None or state.status is not ItemStatus.SKIPPED or state.expires is None:
-            continue
-        if period.start <= state.expires < horizon:
-            expiring.append(
-                ItemLine(
-                    document.id,
-                    item_key(phase, item),
-                    item.title,
-                    item.owner,
-                    state.reason or "",
-                    state.by,
-                    state.expires.isoformat(),
-                )
-            )
-    return expiring
-
-
-def _checklist(
-    runs: list[tuple[RunDocument, Framework]], as_of: dt.date
-) -> tuple[list[ItemLine], str]:
-    framework_id, phase_id = PROGRAM_CHECKLIST
-    candidates = [(doc, fw) for doc, fw in runs if fw.id == framework_id]
-    if not candidates:
-        return [], ""
-    document, framework = max(candidates, key=lambda pair: (pair[0].created, pair[0].id))
-    phase = framework.phase(phase_id)
-    if phase is None:
-        return [], document.id
-    lines = []
-    for item in phase.items:
-        state = state_of(document, phase, item)
-        complete, why = item_complete(state, as_of)
-        status = state.status.value if complete and state else why
-        lines.append(ItemLine(document.id, item_key(phase, item), item.title, item.owner, status))
-    return lines, document.id
-
-
-def state_at(document: RunDocument, framework: Framework, until: dt.datetime) -> RunDocument:
-    """A run as it stood at a moment, replayed from its history.
-
-    Reports of past periods show the state at the period's end, so work done
-    later never rewrites a report already committed.
-    """
-    if not document.history or document.history[-1].at < until:
-        return document
-    state = replay(document, until, framework.phases[0].id)
-    return state.model_copy(
-        update={"history": [event for event in document.history if event.at < until]}
-    )
-
-
-def _framework_progress(
-    by_framework: dict[str, list[RunLine]], titles: dict[str, str]
-) -> list[FrameworkProgress]:
+def _framework_progress(parts: list[RunPart]) -> list[FrameworkProgress]:
+    """Required items complete across the active runs of each framework."""
+    by_framework: dict[str, list[RunLine]] = {}
+    titles: dict[str, str] = {}
+    for part in parts:
+        if part.active and part.line is not None:
+            by_framework.setdefault(part.framework, []).append(part.line)
+            titles[part.framework] = part.framework_title
     found = []
     for framework_id in sorted(by_framework):
         lines = by_framework[framework_id]
         complete = sum(line.complete for line in lines)
         total = sum(line.total for line in lines)
-        title = titles[framework_id]
         shares = (len(lines), complete, total, percent(complete, total))
-        found.append(FrameworkProgress(framework_id, title, *shares))
+        found.append(FrameworkProgress(framework_id, titles[framework_id], *shares))
     return found
 
 
-def _runs(
-    context: ReportContext, runs: list[tuple[RunDocument, Framework]], cutoff: dt.date
-) -> None:
-    """Runs started, completed and active, their progress, attention items, gates and sign-offs.
-
-    Lateness is judged as of ``cutoff`` (exclusive): the period's end, or
-    today for a period not yet over.
-    """
-    period = context.period
-    last_day = cutoff - dt.timedelta(days=1)
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.timezone.utc)
-    end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
-    by_framework: dict[str, list[RunLine]] = {}
-    titles: dict[str, str] = {}
-    for document, framework in sorted(runs, key=lambda pair: pair[0].id):
-        line = run_line(document, framework, last_day)
-        titles[framework.id] = framework.title
-        if period.contains(document.created):
-            context.runs_started.append(line)
-        if document.completed is not None and period.contains(document.completed):
-            context.runs_completed.append(line)
-        if document.status is RunStatus.ACTIVE:
-            context.runs_active.append(line)
-            by_framework.setdefault(framework.id, []).append(line)
-            overdue, blocked = _attention(document, framework, cutoff)
-            context.overdue += overdue
-            context.blocked += blocked
-            late = overdue_run(document, [(i.key, i.owner) for i in overdue], cutoff)
-            context.overdue_runs += [late] if late else []
-        context.gates += _gates(document, period)
-        context.sign_offs += sign_offs(document, period)
-        context.waivers_granted += waivers_granted(document, framework, start, end)
-        context.waivers_expiring += _expiring(document, framework, period)
-    context.progress_by_framework = _framework_progress(by_framework, titles)
+def _runs(context: ReportContext, parts: list[RunPart]) -> None:
+    """Runs started, completed and active, their progress, attention items, gates and sign-offs."""
+    for part in parts:
+        if part.line is None:
+            continue
+        if part.started:
+            context.runs_started.append(part.line)
+        if part.completed:
+            context.runs_completed.append(part.line)
+        if part.active:
+            context.runs_active.append(part.line)
+            context.overdue += part.overdue
+            context.blocked += part.blocked
+            context.overdue_runs += [part.overdue_run] if part.overdue_run else []
+        context.gates += part.gates
+        context.sign_offs += part.sign_offs
+        context.waivers_granted += part.waivers_granted
+        context.waivers_expiring += part.waivers_expiring
+    context.progress_by_framework = _framework_progress(parts)
+    checklists = [part for part in parts if part.checklist is not None]
+    if checklists:
+        latest = max(checklists, key=lambda part: (part.created, part.run))
+        context.checklist, context.checklist_run = latest.checklist or [], latest.run
 
 
 def summary(context: ReportContext) -> dict[str, int]:
@@ -344,26 +163,38 @@ def build_context(
     kind: str,
     period: Period,
     team: str,
-    runs: list[tuple[RunDocument, Framework]],
+    runs: Iterable[tuple[RunDocument, Framework]],
     metrics: list[tuple[Metric, str]],
     readings: MetricsDocument,
     inputs: ReportInputs | None = None,
 ) -> ReportContext:
     """Assemble the report context for one period from runs, KPI definitions and readings.
 
-    ``inputs`` brings the roster (recommendations name people), the roles
-    approving each framework and the reviews held (the review cycle's status).
+    Each run is reduced to its part (:func:`run_part`) as it comes, so a
+    generator of runs is never held whole. ``inputs`` brings the roster
+    (recommendations name people), the roles approving each framework and
+    the reviews held (the review cycle's status).
     """
     inputs = inputs or ReportInputs()
+    window = report_window(period, inputs.today)
+    parts = [run_part(document, framework, window) for document, framework in runs]
+    return context_of_parts(kind, team, window, parts, metrics, readings, inputs)
+
+
+def context_of_parts(
+    kind: str,
+    team: str,
+    window: Window,
+    parts: Iterable[RunPart],
+    metrics: list[tuple[Metric, str]],
+    readings: MetricsDocument,
+    inputs: ReportInputs,
+) -> ReportContext:
+    """Add the runs' parts for ``window`` up into the report context, with KPIs and the cycle."""
+    period = window.period
     context = ReportContext(kind=kind, period=period, team=team)
-    end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
-    runs = [
-        (state_at(document, framework, end), framework)
-        for document, framework in runs
-        if document.created < end
-    ]
-    cutoff = period.end if inputs.today is None else min(period.end, inputs.today)
-    _runs(context, runs, cutoff)
+    counted = sorted((part for part in parts if part.counted), key=lambda part: part.run)
+    _runs(context, counted)
     judged = [
         kpi_line(metric, framework, readings.metrics.get(metric.id), period)
         for metric, framework in sorted(metrics, key=lambda pair: pair[0].id)
@@ -371,24 +202,34 @@ def build_context(
     context.kpis = [kpi for kpi in judged if kpi.category == "kpi"]
     context.measures = [kpi for kpi in judged if kpi.category == "measure"]
     context.values = [kpi for kpi in judged if kpi.category == "value"]
-    context.checklist, context.checklist_run = _checklist(runs, period.end - dt.timedelta(days=1))
-    context.stalls = stalls(runs, end)
-    context.most_waived = most_waived(runs)
+    context.stalls = stalls((part.framework, *days) for part in counted for days in part.phase_days)
+    context.most_waived = most_waived(key for part in counted for key in part.waived)
+    open_runs = [(part.framework, part.run, part.phase) for part in counted if part.active]
+    starters = {part.run: part.starter for part in counted if part.starter}
     quarterly = kind == "quarterly"
     context.recommendations = recommendations(
         context.kpis,
         context.overdue_runs,
         context.blocked,
         context.sign_offs,
-        roster_of(runs, inputs.people, inputs.owners),
+        roster_of(open_runs, starters, inputs.people, inputs.owners),
         context.stalls if quarterly else (),
         context.most_waived if quarterly else (),
     )
     context.cycle, context.since = review_cycle(
-        kind, period, runs, readings, inputs.reviews, inputs.cadences
+        kind, period, counted, readings, inputs.reviews, inputs.cadences
     )
     context.summary = summary(context)
     return context
 
 
-__all__ = ["KpiLine", "KpiStatus", "ReportContext", "build_context"]
+__all__ = [
+    "GateLine",
+    "ItemLine",
+    "KpiLine",
+    "KpiStatus",
+    "ReportContext",
+    "RunLine",
+    "build_context",
+    "context_of_parts",
+]

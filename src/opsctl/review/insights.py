@@ -11,12 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from opsctl.definitions.model import Framework
-from opsctl.engine.runs import item_key
-from opsctl.store.documents import ItemStatus, RunDocument
+from opsctl.store.documents import RunDocument
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable
 
 TOP = 3
 STALL_DAYS = 14
@@ -51,23 +49,18 @@ def phase_durations(
     return {phase: total / 86_400 for phase, total in seconds.items()}
 
 
-def stalls(runs: Sequence[tuple[RunDocument, Framework]], until: dt.datetime) -> list[Stall]:
-    """The phases with the longest average stay, counting time up to ``until``.
+def stalls(stays: Iterable[tuple[str, str, str, float]]) -> list[Stall]:
+    """The phases with the longest average stay, from (framework, phase, phase title, days).
 
-    Reports pass the period's end, so the figure never depends on the day a
+    Reports count each run's days up to the period's end
+    (:func:`phase_durations`), so the figure never depends on the day a
     report is rendered.
     """
     totals: dict[tuple[str, str], list[float]] = {}
     titles: dict[tuple[str, str], str] = {}
-    for document, framework in runs:
-        if document.created >= until:
-            continue
-        for phase_id, days in phase_durations(document, framework.phases[0].id, until).items():
-            phase = framework.phase(phase_id)
-            if phase is None:
-                continue
-            totals.setdefault((framework.id, phase_id), []).append(days)
-            titles[(framework.id, phase_id)] = phase.title
+    for framework, phase, title, days in stays:
+        totals.setdefault((framework, phase), []).append(days)
+        titles[(framework, phase)] = title
     ranked = sorted(
         (
             Stall(fw, phase, titles[(fw, phase)], len(days), round(sum(days) / len(days), 1))
@@ -78,12 +71,7 @@ def stalls(runs: Sequence[tuple[RunDocument, Framework]], until: dt.datetime) ->
     return ranked[:TOP]
 
 
-def most_waived(runs: Sequence[tuple[RunDocument, Framework]]) -> list[tuple[str, int]]:
-    """The items skipped most often across runs, as ``framework:phase/item``."""
-    counts: Counter[str] = Counter()
-    for document, framework in runs:
-        for phase, item in framework.iter_items():
-            state = document.items.get(item_key(phase, item))
-            if state is not None and state.status is ItemStatus.SKIPPED:
-                counts[f"{framework.id}:{item_key(phase, item)}"] += 1
+def most_waived(waived: Iterable[str]) -> list[tuple[str, int]]:
+    """The items skipped most often across runs, each given as ``framework:phase/item``."""
+    counts = Counter(waived)
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP]

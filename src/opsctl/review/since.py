@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from opsctl.definitions.model import Framework
-from opsctl.review.attention import WaiverLine, day, waivers_granted
+from opsctl.review.attention import WaiverLine, day
 from opsctl.review.cadence import due_reviews
+from opsctl.review.parts import Happening, RunPart
 from opsctl.review.periods import Period, containing, last_complete, month, quarter
-from opsctl.store.documents import RunDocument
 from opsctl.store.metrics import MetricsDocument
 from opsctl.store.reviews import ReportRecord, ReviewsDocument
 
@@ -96,15 +95,6 @@ def cycle_status(
     return lines
 
 
-@dataclass(frozen=True)
-class Happening:
-    """Something that passed or slipped since the last review."""
-
-    run: str
-    date: str
-    text: str
-
-
 @dataclass
 class SinceLastReview:
     """What passed, slipped and was waived from the last review's period end to this one's."""
@@ -137,42 +127,18 @@ def since_start(
     )
 
 
-def _slipped(document: RunDocument, start: dt.datetime, end: dt.datetime) -> list[Happening]:
-    found = []
-    for event in document.history:
-        if not start <= event.at < end:
-            continue
-        if event.action == "advance-refused":
-            missing = event.detail.get("missing", "")
-            text = f"gate of {event.phase} refused: {missing}"
-            found.append(Happening(document.id, day(event.at), text))
-        elif event.action == "void-approval":
-            text = f"{event.detail.get('role', '')} sign-off of {event.phase} voided"
-            found.append(Happening(document.id, day(event.at), text))
-    due = document.due
-    if due is not None and start.date() <= due < end.date() and document.phase is not None:
-        text = f"passed its due date with phase {document.phase} open"
-        found.append(Happening(document.id, due.isoformat(), text))
-    return found
+def since_last_review(parts: Sequence[RunPart], start: dt.date, label: str) -> SinceLastReview:
+    """Gates passed, what slipped (refused gates, voided sign-offs, runs gone late) and waivers.
 
-
-def since_last_review(
-    runs: Sequence[tuple[RunDocument, Framework]],
-    start: dt.date,
-    label: str,
-    end: dt.date,
-) -> SinceLastReview:
-    """Gates passed, what slipped (refused gates, voided sign-offs, runs gone late) and waivers."""
+    Each part holds its run's happenings up to the period's end; those from
+    ``start`` on are kept, in run order, then passed and slipped by date.
+    """
     result = SinceLastReview(since=start.isoformat(), last_review=label)
-    begin = dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc)
-    until = dt.datetime.combine(end, dt.time(), tzinfo=dt.timezone.utc)
-    for document, framework in sorted(runs, key=lambda pair: pair[0].id):
-        for event in document.history:
-            if event.action == "advance" and begin <= event.at < until:
-                text = f"passed {event.phase} (now {event.detail.get('to', '')})"
-                result.passed.append(Happening(document.id, day(event.at), text))
-        result.slipped += _slipped(document, begin, until)
-        result.waived += waivers_granted(document, framework, begin, until)
+    begin = start.isoformat()
+    for part in parts:
+        result.passed += [happening for happening in part.since_passed if happening.date >= begin]
+        result.slipped += [happening for happening in part.since_slipped if happening.date >= begin]
+        result.waived += [waiver for waiver in part.since_waived if waiver.date >= begin]
     result.passed.sort(key=lambda happening: (happening.date, happening.run))
     result.slipped.sort(key=lambda happening: (happening.date, happening.run))
     return result
@@ -181,7 +147,7 @@ def since_last_review(
 def review_cycle(
     kind: str,
     period: Period,
-    runs: Sequence[tuple[RunDocument, Framework]],
+    parts: Sequence[RunPart],
     readings: MetricsDocument,
     reviews: ReviewsDocument,
     cadences: Sequence[str],
@@ -191,9 +157,9 @@ def review_cycle(
     Periods are counted from the first activity, a run started or a KPI
     recorded, as ``opsctl review due`` counts them.
     """
-    dates = [document.created.date() for document, _ in runs]
+    dates = [part.created.date() for part in parts]
     dates += [event.at.date() for event in readings.history]
     first = min(dates, default=None)
     cycle = cycle_status(cadences, first, reviews, period.end, (kind, period.label))
     start, label = since_start(kind, period, reviews, first)
-    return cycle, since_last_review(runs, start, label, period.end)
+    return cycle, since_last_review(parts, start, label)
