@@ -1,9 +1,11 @@
 """The run index under ``.opsctl/cache/`` never changes an answer.
 
-Every read command's JSON is compared with the index bypassed
-(``OPSCTL_NO_CACHE=1``), cold, warm, corrupt, edited, locked, after a run
-file was edited behind opsctl's back (same size, modification time put
-back) and after one was deleted.
+Every read command's JSON (and each report) is compared with the index
+bypassed (``OPSCTL_NO_CACHE=1``), cold, warm, corrupt, edited, locked,
+after a run file was edited behind opsctl's back (same size, modification
+time put back) and after one was deleted. The reports' per-run parts kept
+in the index are tampered with too: swapped, moved to another period,
+replaced, made by other code.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from helpers import process_ok, run_main
-from opsctl.store.cache import ENV_NO_CACHE
-from opsctl.store.index import INDEX_NAME, RACY_NS
+from opsctl.store.cache import ENV_NO_CACHE, _user_key
+from opsctl.store.index import INDEX_NAME, KEPT_PART_NAMES, RACY_NS
 
 NOW = "2026-12-03T09:00:00Z"
 JSON = ["--format", "json"]
@@ -33,8 +35,10 @@ READS = [
     ["check", "--all"],
     ["metric", "list", *JSON],
     ["log", "rel-2-4", *JSON],
-    ["report", "monthly", "--month", "2026-11"],  # reports are Markdown only
-    ["report", "quarterly", "--quarter", "2026-Q4"],
+    ["report", "monthly", "--month", "2026-11"],
+    ["report", "monthly", "--month", "2026-10", *JSON],
+    ["report", "quarterly", "--quarter", "2026-Q4"],  # in progress: judged as of today
+    ["report", "quarterly", "--quarter", "2026-Q4", *JSON],
 ]
 
 
@@ -124,6 +128,80 @@ def test_edited_index_rows_are_misses(
     assert answers(capsys) == truth
 
 
+def part_rows(root: Path) -> list[tuple[str, str]]:
+    """(run id, name) of every report part kept in the index."""
+    with sqlite3.connect(root / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        return sorted(connection.execute("SELECT id, name FROM parts").fetchall())
+
+
+def test_report_parts_are_kept_per_run_and_period(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers(capsys)
+    names = {name for _, name in part_rows(workspace)}
+    assert len(names) == 3  # 2026-10, 2026-11, and 2026-Q4 as of today
+    assert any("2026-Q4 2026-12-03" in name for name in names)  # an open period keys on today
+    runs = ["checkout-redesign", "ops-success", "rel-2-4"]
+    assert sorted({run for run, _ in part_rows(workspace)}) == runs
+
+
+def test_swapped_or_moved_report_parts_are_misses(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part's tag names its run, file version and period: moved anywhere else, it fails."""
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        rows = connection.execute("SELECT id, name, tag, body FROM parts").fetchall()
+        by_run = {(run, name): (tag, body) for run, name, tag, body in rows}
+        other = {"rel-2-4": "ops-success", "ops-success": "rel-2-4"}
+        for run, name in by_run:  # another run's part, tag and all
+            if run in other:
+                swapped = by_run[(other[run], name)]
+                connection.execute(
+                    "UPDATE parts SET tag = ?, body = ? WHERE id = ? AND name = ?",
+                    (*swapped, run, name),
+                )
+        names = sorted({name for _, name in by_run})  # each period's parts under another's name
+        connection.execute("UPDATE parts SET name = 'x' || name WHERE id = 'checkout-redesign'")
+        for old, new in zip(names, names[1:] + names[:1], strict=True):
+            connection.execute(
+                "UPDATE parts SET name = ? WHERE name = ? AND id = 'checkout-redesign'",
+                (new, "x" + old),
+            )
+    assert answers(capsys) == truth
+
+
+def test_report_parts_made_with_another_key_or_garbage_are_misses(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = uncached(capsys, monkeypatch)
+    answers(capsys)
+    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        connection.execute("UPDATE parts SET body = x'8004' WHERE id = 'rel-2-4'")
+        connection.execute("UPDATE parts SET tag = 'forged' WHERE id = 'ops-success'")
+    assert answers(capsys) == truth
+    monkeypatch.setenv("XDG_CACHE_HOME", str(workspace.parent / "another-user"))
+    _user_key.cache_clear()  # another user (or key): every part was tagged with the old key
+    try:
+        assert answers(capsys) == truth
+        assert (workspace.parent / "another-user" / "opsctl" / "cache-key").exists()
+    finally:
+        monkeypatch.undo()
+        _user_key.cache_clear()
+
+
+def test_old_report_periods_are_forgotten(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for month in range(1, 13):
+        code, out, err = run_main(["report", "monthly", "--month", f"2026-{month:02d}"], capsys)
+        assert code == 0, (out, err)
+    names = {name for _, name in part_rows(workspace)}
+    assert len(names) == KEPT_PART_NAMES
+    assert any("2026-12" in name for name in names) and not any("2026-01" in n for n in names)
+
+
 def test_an_index_of_another_format_is_dropped(
     workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,6 +258,7 @@ def test_a_deleted_run_leaves_the_index(
     assert sorted(index_rows(workspace)) == ["ops-success", "rel-2-4"]
     truth = uncached(capsys, monkeypatch)
     assert answers(capsys) == truth
+    assert "checkout-redesign" not in {run for run, _ in part_rows(workspace)}
 
 
 def test_writes_by_opsctl_show_at_once(

@@ -109,6 +109,18 @@ def _tag(key: bytes, name: str, source: str, payload: bytes) -> str:
     return hmac.new(key, made_by + payload, hashlib.sha256).hexdigest()
 
 
+def entry_tag(name: str, source: str, payload: bytes) -> str | None:
+    """The tag proving this user's opsctl (this very code) derived ``payload`` from ``source``.
+
+    None when the cache is off or the user's key cannot be had: nothing can
+    then be trusted, or kept.
+    """
+    key = _user_key()
+    if key is None or not cache_enabled():
+        return None
+    return _tag(key, name, source, payload)
+
+
 class DerivedCache:
     """Named entries, each valid only for the source digest it was made from."""
 

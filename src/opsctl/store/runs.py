@@ -7,10 +7,11 @@ YAML changes or disappears, and many runs share one copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,6 +41,7 @@ from opsctl.store.index import RunIndex, bulk_load, fingerprint
 from opsctl.store.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
+T = TypeVar("T")
 
 
 @dataclass
@@ -122,11 +124,28 @@ class RunStore:
     def documents(self) -> list[RunDocument]:
         """Every run whole, history included, in id order; the first damaged one raises.
 
-        Loaded with the garbage collector kept out (:func:`bulk_load`): a
-        report of ten thousand runs makes a million history events.
+        Loaded with the garbage collector kept out (:func:`bulk_load`).
         """
         with bulk_load():
             return [self.load(run_id) for run_id in self.ids()]
+
+    def parts(
+        self, name: str, kind: type[T], derive: Callable[[RunDocument, Framework], T]
+    ) -> list[T]:
+        """``derive(run, its pinned definition)`` for every run in id order, kept per file version.
+
+        What a report needs of each run is derived once and kept in the run
+        index (:meth:`RunIndex.parts`) under ``name``; only runs changed since
+        are read again, each once. The first damaged run raises, as
+        :meth:`documents` does.
+        """
+
+        def from_file(path: Path) -> T:
+            document = self._read(path)
+            return derive(document, self.framework_of(document))
+
+        paths = {run_id: self._require(run_id) for run_id in self.ids()}
+        return RunIndex(self.workspace.dir).parts(paths, name, kind, from_file)
 
     def _read(self, path: Path) -> RunDocument:
         document = load_model(RunDocument, path, RUN_SCHEMA, RUN_UPGRADES)
