@@ -123,3 +123,54 @@ def test_an_entry_made_by_other_opsctl_code_misses(
     monkeypatch.setattr(cache, "code_stamp", lambda: "other code")
     assert shown_title(capsys) == "Signed release"
     assert (workspace / CATALOG).read_bytes() != before, "the old entry was not used"
+
+
+def kept_validations(workspace: Path) -> list[Path]:
+    """The validated framework files ``opsctl validate FILE`` keeps, one per file version."""
+    return sorted((workspace / ".opsctl" / "cache").glob("framework-*.pickle"))
+
+
+def test_validate_reuses_a_file_validated_before_and_checks_every_edit(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workspace / "draft.yaml"
+    path.write_text(two_phase_framework("draft"), encoding="utf-8")
+    assert "1 file valid" in ok(["validate", str(path)], capsys)
+    kept = kept_validations(workspace)
+    assert len(kept) == 1
+    stamp = kept[0].stat().st_mtime_ns
+    assert "1 file valid" in ok(["validate", str(path)], capsys)
+    assert kept[0].stat().st_mtime_ns == stamp, "a hit must not rewrite the entry"
+    path.write_text(two_phase_framework("draft").replace("title: Plan", "titel: Plan"))
+    for _ in range(2):  # a file with errors is never kept: refused every time
+        code, _, err = run_main(["validate", str(path)], capsys)
+        assert code == 2 and "draft.yaml" in err and "titel" in err
+    assert kept_validations(workspace) == kept
+
+
+def test_validate_keeps_nothing_it_could_be_fooled_by(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kept validation is checked against the file's bytes, its path and the roles."""
+    path = workspace / "draft.yaml"
+    text = two_phase_framework("draft").replace("owner: product-manager", "owner: data-steward")
+    path.write_text(text, encoding="utf-8")
+    code, _, err = run_main(["validate", str(path)], capsys)
+    assert code == 2 and "data-steward" in err
+    config = workspace / ".opsctl" / "config.yaml"
+    original = config.read_text(encoding="utf-8")
+    assert "roles: []\n" in original
+    with_role = original.replace("roles: []\n", "roles: [data-steward]\n")
+    config.write_text(with_role, encoding="utf-8")
+    assert "1 file valid" in ok(["validate", str(path)], capsys)
+    config.write_text(original, encoding="utf-8")  # the same bytes, checked against other roles
+    code, _, err = run_main(["validate", str(path)], capsys)
+    assert code == 2 and "data-steward" in err
+    (kept,) = kept_validations(workspace)
+    tag, _, payload = kept.read_bytes().partition(b"\n")
+    forged = tag + b"\n" + payload.replace(b"Signed release", b"Forged release")
+    assert forged != kept.read_bytes()
+    kept.write_bytes(forged)
+    config.write_text(with_role, encoding="utf-8")
+    assert "1 file valid" in ok(["validate", str(path)], capsys)
+    assert kept.read_bytes() != forged, "the damaged entry was read again from the file"

@@ -13,7 +13,7 @@ from opsctl.definitions.model import Framework
 
 if TYPE_CHECKING:
     from opsctl.definitions.catalog import Entry
-from opsctl.errors import DefinitionError, UsageError
+from opsctl.errors import DefinitionError, Diagnostic, UsageError
 
 
 class FrameworkSummary(View):
@@ -107,8 +107,6 @@ def validate_definitions(session: Session, files: list[Path] | None = None) -> V
 
     Targets that cannot be met within a KPI's bounds are warnings, not errors.
     """
-    from opsctl.definitions.catalog import load_catalog, load_files
-
     if not files:
         catalog = session.catalog
         frameworks = catalog.frameworks()
@@ -117,10 +115,10 @@ def validate_definitions(session: Session, files: list[Path] | None = None) -> V
         ]
         warnings = override_warnings(replaced) + target_warnings(session, frameworks)
         return Validated(count=len(frameworks), files=False, warnings=warnings)
-    loaded, diagnostics = load_files(files, session.roles)
+    loaded, diagnostics = _load_files_reusing(session, files)
     if diagnostics:
         raise DefinitionError(diagnostics)
-    builtins = load_catalog(None, session.roles).entries
+    builtins = _builtin_entries(session)
     replaced = [
         (path, builtins[framework.id])
         for path, framework in loaded
@@ -129,6 +127,67 @@ def validate_definitions(session: Session, files: list[Path] | None = None) -> V
     warnings = override_warnings(replaced)
     warnings += target_warnings(session, [framework for _, framework in loaded])
     return Validated(count=len(loaded), files=True, warnings=warnings)
+
+
+def _load_files_reusing(
+    session: Session, files: list[Path]
+) -> tuple[list[tuple[Path, Framework]], list[Diagnostic]]:
+    """Load framework files, reusing each one whose exact bytes passed before.
+
+    A file passes or fails on its bytes and the roles it is checked against
+    alone, so, as ruff and mypy keep per-file results, a file validated
+    before (by this very opsctl: see :class:`DerivedCache`) is not parsed
+    again; any edit, another path or other roles is a miss. Files with
+    errors are never kept: their diagnostics are always made afresh.
+    """
+    from opsctl.definitions.catalog import load_files
+
+    loaded: list[tuple[Path, Framework]] = []
+    diagnostics: list[Diagnostic] = []
+    for path in files:
+        name = _validated_name(path)
+        source = f"{path.resolve()}\0{session.roles!r}"
+        kept = session.cache.get_object(name, source) if name else None
+        if isinstance(kept, Framework):
+            loaded.append((path, kept))
+            continue
+        found, problems = load_files([path], session.roles)
+        loaded += found
+        diagnostics += problems
+        if found and name and _validated_name(path) == name:  # unchanged while it was read
+            session.cache.put_object(name, source, found[0][1])
+    return loaded, diagnostics
+
+
+def _validated_name(path: Path) -> str:
+    """The cache name of a framework file's validated form: its text's digest ('' if unreadable).
+
+    Read as the loader reads it (size cap, regular files only, UTF-8): a file
+    it refuses is a miss, and the loader names the problem.
+    """
+    from opsctl.definitions.source import read_text
+    from opsctl.store.cache import content_digest
+
+    try:
+        text = read_text(path)
+    except DefinitionError:
+        return ""
+    return "framework-" + content_digest(text.encode("utf-8")).removeprefix("sha256:")
+
+
+def _builtin_entries(session: Session) -> dict[str, Entry]:
+    """The built-in frameworks by id, loaded once per opsctl and roles, then kept."""
+    from opsctl.actions.session import frameworks_digest
+    from opsctl.definitions.catalog import load_catalog
+    from opsctl.definitions.source import data_dir
+
+    source = frameworks_digest([data_dir("frameworks")], session.roles)
+    kept = session.cache.get_object("builtin-catalog", source)
+    if isinstance(kept, dict):
+        return kept
+    entries = load_catalog(None, session.roles).entries
+    session.cache.put_object("builtin-catalog", source, entries)
+    return entries
 
 
 def override_warnings(replaced: list[tuple[Path, Entry]]) -> list[str]:

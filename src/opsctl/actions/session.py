@@ -30,6 +30,20 @@ if TYPE_CHECKING:
 DIRNAME = ".opsctl"
 
 
+def frameworks_digest(folders: list[Path], roles: tuple[str, ...]) -> str:
+    """The digest of every framework file in these folders (path and text) and of the roles.
+
+    A cache keyed by it misses on any edited, added or removed file.
+    """
+    from opsctl.definitions.source import framework_files, read_text
+    from opsctl.store.cache import content_digest
+
+    parts = [repr(roles).encode()]
+    for path in (path for folder in folders for path in framework_files(folder)):
+        parts += [str(path).encode(), read_text(path).encode("utf-8")]
+    return content_digest(b"\0".join(parts))
+
+
 @dataclass
 class Session:
     """The workspace a use case acts on (found from ``cwd`` unless ``workspace_path`` is given)."""
@@ -125,15 +139,11 @@ class Session:
         Any edited, added or removed file changes it, so every cache keyed by
         it misses and the catalog is loaded from the files.
         """
-        from opsctl.definitions.source import data_dir, framework_files, read_text
-        from opsctl.store.cache import content_digest
+        from opsctl.definitions.source import data_dir
 
         found = self.found_workspace
         folders = [data_dir("frameworks"), *([found.frameworks_dir] if found else [])]
-        parts = [repr(self.roles).encode()]
-        for path in (path for folder in folders for path in framework_files(folder)):
-            parts += [str(path).encode(), read_text(path).encode("utf-8")]
-        return content_digest(b"\0".join(parts))
+        return frameworks_digest(folders, self.roles)
 
     @cached_property
     def runs(self) -> RunStore:

@@ -150,7 +150,7 @@ class DerivedCache:
         try:
             cache_folder(self.folder.parent)
             tag = _tag(key, name, source, payload).encode()
-            atomic_write(self.folder / name, tag + b"\n" + payload)
+            atomic_write(self.folder / name, tag + b"\n" + payload, durable=False)
         except OSError:
             return
 

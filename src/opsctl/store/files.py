@@ -59,10 +59,12 @@ def locked(path: Path) -> Iterator[None]:
         ) from None
 
 
-def atomic_write(path: Path, text: str | bytes) -> None:
+def atomic_write(path: Path, text: str | bytes, *, durable: bool = True) -> None:
     """Replace a file's content in one step: temp file, fsync, rename, fsync folder.
 
-    Text is written as UTF-8, bytes as they are.
+    Text is written as UTF-8, bytes as they are. ``durable=False`` skips
+    both fsyncs, for derived files (caches) that may be lost in a crash but
+    must never be seen half written.
     """
     data = text.encode("utf-8") if isinstance(text, str) else text
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,14 +74,16 @@ def atomic_write(path: Path, text: str | bytes) -> None:
             os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         Path(temp_name).replace(path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
     remove_stale_temps(path)
-    _fsync_folder(path.parent)
+    if durable:
+        _fsync_folder(path.parent)
 
 
 def remove_stale_temps(path: Path, older_than: float = STALE_TEMP_SECONDS) -> None:
