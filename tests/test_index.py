@@ -27,6 +27,8 @@ NOW = "2026-12-03T09:00:00Z"
 JSON = ["--format", "json"]
 READS = [
     ["runs", *JSON],
+    ["runs"],
+    ["runs", "--status", "active"],
     ["status", "rel-2-4", *JSON],
     ["status", "checkout-redesign", *JSON],
     ["check", "rel-2-4", *JSON],
@@ -298,6 +300,13 @@ def test_a_damaged_cached_listing_is_a_miss(
     assert answers(capsys) == truth
     listing.write_text("{", encoding="utf-8")
     assert answers(capsys) == truth
+    rows = workspace / ".opsctl" / "cache" / "runs-rows.json"
+    tag, _, value = rows.read_bytes().partition(b"\n")  # the text listing's own entry
+    entry = json.loads(value)
+    assert len(entry["rows"]) == 3
+    for damage in ({"rows": [["x"]], "errors": []}, {"rows": entry["rows"], "errors": [1]}, []):
+        rows.write_bytes(tag + b"\n" + json.dumps(damage).encode())
+        assert answers(capsys) == truth
 
 
 def test_a_cache_folder_that_cannot_be_used_is_bypassed(

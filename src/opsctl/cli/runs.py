@@ -108,35 +108,26 @@ def runs(
 
     Example: opsctl runs --assignee alice@example.com --overdue
     """
-    from opsctl.actions.views import list_runs
+    from opsctl.actions.views import RUN_COLUMNS, list_run_rows, list_runs
 
     chosen = selector(status, framework, assignee, overdue, labels, due_before)
-    result = list_runs(state.session(), chosen)
     if output_format is OutputFormat.JSON:
+        result = list_runs(state.session(), chosen)
         emit(result)
-    elif not result.runs and not result.errors:
-        say(
-            "no run matches the selectors"
-            if chosen
-            else "no runs yet; start one with: opsctl start FRAMEWORK --title TITLE"
-        )
+        errors = result.errors
     else:
-        print_columns(
-            ["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"],
-            [
-                [
-                    row.id,
-                    row.framework,
-                    f"{row.phase_number}/{row.phases} {row.phase or ''}".rstrip(),
-                    f"{row.progress.complete}/{row.progress.total}",
-                    (row.due or "-") + (" overdue" if row.overdue else ""),
-                    row.status,
-                ]
-                for row in result.runs
-            ],
-        )
-    if result.errors:
-        raise StoreError(*result.errors)
+        table = list_run_rows(state.session(), chosen)
+        if not table.rows and not table.errors:
+            say(
+                "no run matches the selectors"
+                if chosen
+                else "no runs yet; start one with: opsctl start FRAMEWORK --title TITLE"
+            )
+        else:
+            print_columns(RUN_COLUMNS, table.rows)
+        errors = table.errors
+    if errors:
+        raise StoreError(*errors)
 
 
 def status(

@@ -100,11 +100,14 @@ def fingerprint(folders: list[Path], extra: str) -> str | None:
                 found = sorted((e.name, e.stat()) for e in entries if e.name.endswith(".json"))
         except OSError:
             return None
-        for name, info in found:
-            if max(info.st_mtime_ns, info.st_ctime_ns) >= newest:
-                return None
-            key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_mode)
-            digest.update(f"{folder.name}/{name}\0{key}\0".encode())
+        if any(max(info.st_mtime_ns, info.st_ctime_ns) >= newest for _, info in found):
+            return None
+        keys = [
+            f"{folder.name}/{name}\0{info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
+            f" {info.st_ino} {info.st_mode}\0"
+            for name, info in found
+        ]
+        digest.update("".join(keys).encode())
     return digest.hexdigest()
 
 
