@@ -95,7 +95,7 @@ class Config(BaseModel):
     team: str = ""
     roles: list[Slug] = Field(default=[], description="Roles beyond the built-in ones.")
     people: list[Person] = []
-    defaults: Defaults = Defaults()
+    defaults: Defaults = Defaults.model_construct()  # no validator built at import
     signoffs: Literal["unsigned", "signed"] = Field(
         default="unsigned",
         description="'signed': approve and revoke sign each sign-off with the person's SSH key, "

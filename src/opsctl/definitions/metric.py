@@ -196,7 +196,7 @@ class Metric(_Strict):
     target_improvement_pct: Annotated[float, Field(gt=0, le=1000)] | None = Field(
         default=None, description="Older spelling of target: {kind: relative, value: N}."
     )
-    bounds: Bounds = Bounds()
+    bounds: Bounds = Bounds.model_construct()  # no validator built at import
     deadline_quarters: Annotated[int, Field(ge=1, le=40)] | None = Field(
         default=None,
         description="Quarters from the baseline to the target "

@@ -148,7 +148,7 @@ class Phase(_Strict):
         description="The group of phases this one belongs to, as the seed groups them.",
     )
     items: Annotated[list[Item], Field(min_length=1)]
-    gate: Gate = Gate()
+    gate: Gate = Gate.model_construct()  # no validator built at import
     when: When | None = Field(
         default=None,
         description="When the phase applies; otherwise its items are not applicable "
