@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from opsctl.cli import completion, state
-from opsctl.cli.output import console, emit, err_console, say
+from opsctl.cli.output import console, emit, say, stdout_is_terminal, warn
 from opsctl.cli.selectors import (
     AssigneeOption,
     DueBeforeOption,
@@ -97,7 +97,7 @@ def _demand(phase: str | None, through: str | None, complete: bool) -> Demand:
 
 def _progress(checks: list[T]) -> Iterable[T]:
     """A progress bar over the automated checks, on a terminal and for two or more."""
-    if not console().is_terminal or len(checks) < 2:
+    if not stdout_is_terminal() or len(checks) < 2:
         return checks
     from rich.progress import track
 
@@ -123,9 +123,7 @@ def _step_summary(result: CheckOutcome) -> None:
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     problem = append_summary(result, summary_file) if summary_file else None
     if problem is not None:
-        err_console().print(
-            f"opsctl: warning: GITHUB_STEP_SUMMARY {summary_file}: {problem}", markup=False
-        )
+        warn(f"opsctl: warning: GITHUB_STEP_SUMMARY {summary_file}: {problem}")
 
 
 def check(

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import console, err_console, say
+from opsctl.cli.output import console, say, warn
 from opsctl.errors import CheckFailed, StoreError
 
 app = typer.Typer(
@@ -47,7 +47,7 @@ def merge_file(
 
     result = merge(state.session(), base, ours, theirs, shown)
     for note in result.notes:
-        err_console().print(f"opsctl: merge-file: {result.path}: {note}", markup=False)
+        warn(f"opsctl: merge-file: {result.path}: {note}")
 
 
 def sync_check() -> None:

@@ -11,7 +11,7 @@ from typing import NoReturn
 import typer
 
 from opsctl import __version__
-from opsctl.cli.output import err_console
+from opsctl.cli.output import warn
 from opsctl.cli.state import options, reset
 from opsctl.cli.tree import command_to_build, invoked_command, register
 from opsctl.errors import (
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     except typer.TyperException as exc:
         _usage_error(exc)
     except (typer.Abort, KeyboardInterrupt):
-        err_console().print("opsctl: interrupted", markup=False)
+        warn("opsctl: interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -119,7 +119,7 @@ def _refuse_undecodable(args: list[str]) -> None:
 
 
 def _print_error(line: str) -> None:
-    err_console().print(line, markup=False, highlight=False)
+    warn(line)
 
 
 def _report(exc: Exception, args: list[str], debug: bool) -> int:
@@ -168,7 +168,5 @@ def _usage_error(exc: typer.TyperException) -> NoReturn:
     context = getattr(exc, "ctx", None)
     command = getattr(context, "command_path", "opsctl")
     message = " ".join(exc.format_message().split())
-    err_console().print(
-        f"opsctl: error: {message} (see '{command} --help')", markup=False, highlight=False
-    )
+    warn(f"opsctl: error: {message} (see '{command} --help')")
     sys.exit(exc.exit_code)

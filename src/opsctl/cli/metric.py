@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -14,10 +15,11 @@ from opsctl.cli.output import (
     console,
     emit,
     err_console,
-    plain,
+    may_be_terminal,
     print_columns,
     safe,
     say,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -51,10 +53,10 @@ def _latest(kpi: KpiSummary) -> str:
     )
 
 
-def warn(message: str) -> None:
+def _warning(message: str) -> None:
     """A warning on stderr (the command still succeeds)."""
     if message:
-        err_console().print(f"opsctl: warning: {plain(message)}", markup=False)
+        warn(f"opsctl: warning: {message}")
 
 
 def _change(kpi: KpiSummary) -> str:
@@ -121,7 +123,7 @@ def _record(
     what = "baseline" if result.baseline else "reading"
     replaced = f" (replaces {result.replaced:g})" if result.replaced is not None else ""
     say(f"{result.metric}: {what} {result.value:g} {result.unit} for {result.period}{replaced}")
-    warn(result.warning)
+    _warning(result.warning)
 
 
 @app.command("record")
@@ -208,14 +210,14 @@ def show(metric_id: str = MetricArg, output_format: OutputFormat = FormatOption)
         emit(result)
         return
     print_metric(result)
-    warn(result.warning)
+    _warning(result.warning)
 
 
 def _progress(metrics: list[T]) -> Iterable[T]:
     """A progress bar on stderr while collecting two or more, silent off a terminal."""
-    out = err_console()
-    if not out.is_terminal or len(metrics) < 2:
+    if len(metrics) < 2 or not may_be_terminal(sys.stderr) or not err_console().is_terminal:
         return metrics
+    out = err_console()
     from rich.progress import track
 
     return track(metrics, description="collecting", console=out, transient=True)

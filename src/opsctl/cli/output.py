@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -54,6 +55,32 @@ def err_console() -> Console:
 
         _err_console = Console(stderr=True, highlight=False, soft_wrap=True)
     return _err_console
+
+
+def may_be_terminal(stream: TextIO) -> bool:
+    """False only where Rich would also say "not a terminal", decided without importing Rich.
+
+    Rich takes a stream for a terminal when ``TTY_COMPATIBLE=1`` or a
+    non-empty ``FORCE_COLOR`` says so, or when it is a TTY. Output into a
+    pipe or file (CI, scripts) then skips Rich's import altogether; where
+    this says True, Rich's own ``is_terminal`` decides.
+    """
+    if os.environ.get("TTY_COMPATIBLE") == "1" or os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal as Rich sees it (colour, progress bars, tables)."""
+    return may_be_terminal(sys.stdout) and console().is_terminal
+
+
+def warn(message: object) -> None:
+    """Print one plain line on stderr (a warning or an error), without loading Rich."""
+    sys.stderr.write(plain(message) + "\n")
 
 
 def plain(text: object) -> str:

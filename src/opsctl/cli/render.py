@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from opsctl.cli.output import console, plain, safe
+from opsctl.cli.output import console, plain, safe, stdout_is_terminal
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -198,11 +198,11 @@ def print_lines(lines: list[list[Segment]]) -> None:
     A check of ten thousand runs prints tens of thousands of lines; one
     Rich ``print`` per line cost seconds, one write costs milliseconds.
     """
-    out = console()
-    if out.is_terminal:
+    if stdout_is_terminal():
         from rich.text import Text
 
-        out.print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
+        text = Text("\n").join(Text.assemble(*line) for line in lines)
+        console().print(text, soft_wrap=True)
     else:
         sys.stdout.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from opsctl.cli import state
-from opsctl.cli.output import err_console, plain, say
+from opsctl.cli.output import say, warn
 
 
 def validate(
@@ -31,7 +31,7 @@ def validate(
     else:
         say(f"ok: {result.count} file{'s' if result.count != 1 else ''} valid")
     for warning in result.warnings:
-        err_console().print(f"opsctl: warning: {plain(warning)}", markup=False)
+        warn(f"opsctl: warning: {warning}")
 
 
 def schema() -> None:
