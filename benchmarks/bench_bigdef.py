@@ -70,7 +70,7 @@ def pinned_load(root: Path, run_id: str, repeat: int) -> tuple[float, float]:
             store = RunStore(Workspace(root))
             digest = store.load(run_id).framework.digest
             if not cached:
-                for entry in (root / ".opsctl" / CACHE_DIRNAME).glob("pinned-*.pickle"):
+                for entry in (root / ".opsctl" / CACHE_DIRNAME).glob("pinned-*.json"):
                     entry.unlink()
             start = time.perf_counter()
             store.definition(digest)

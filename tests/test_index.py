@@ -279,7 +279,7 @@ def test_a_tampered_pinned_definition_is_refused_after_it_was_verified(
     """Verified pinned definitions are remembered by their bytes: any edit is checked again."""
     assert run_main(["status", "rel-2-4"], capsys)[0] == 0
     pinned = workspace / ".opsctl" / "definitions"
-    assert list((workspace / ".opsctl" / "cache").glob("pinned-*.pickle"))
+    assert list((workspace / ".opsctl" / "cache").glob("pinned-*.json"))
     for path in pinned.glob("*.json"):
         path.write_text(path.read_text(encoding="utf-8").replace("Release", "Relaese"))
     code, out, err = run_main(["status", "rel-2-4"], capsys)
