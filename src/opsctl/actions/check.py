@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 from pydantic import PrivateAttr, computed_field
 
 from opsctl.actions.automated import Progress, run_automated_checks
+from opsctl.actions.listing import check_selector
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.actions.views import check_selector
 from opsctl.engine.selection import RunSelector
 from opsctl.errors import CheckFailed, DefinitionError, OpsctlError, StoreError
 from opsctl.gate.check import (

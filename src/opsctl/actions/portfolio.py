@@ -108,8 +108,9 @@ class PortfolioStatus(Result):
 
 def team_figures(session: Session) -> TeamFigures:
     """A team's figures, from the same functions as its ``runs``, ``status`` and ``metric list``."""
+    from opsctl.actions.listing import list_runs
     from opsctl.actions.metrics import list_metrics
-    from opsctl.actions.views import list_runs, run_status
+    from opsctl.actions.views import run_status
 
     runs = list_runs(session).runs
     active = [run for run in runs if run.status == "active"]

@@ -20,7 +20,7 @@ from opsctl.actions.portfolio_sources import Advance, Selection
 from opsctl.actions.reports import STAMP_FORMAT
 from opsctl.clock import now
 from opsctl.review.figures import number
-from opsctl.review.periods import Period, last_complete, month, quarter
+from opsctl.review.periods import Period, labelled, last_complete
 from opsctl.store.files import write_output
 from opsctl.text import cell, strip_controls
 
@@ -76,7 +76,7 @@ def review_period(cadence: str, label: str | None) -> Period:
     """The month or quarter named, or the last complete one (``OPSCTL_NOW`` honoured)."""
     if label is None:
         return last_complete(cadence, now().date())
-    return month(label) if cadence == "monthly" else quarter(label)
+    return labelled(cadence, label)
 
 
 def portfolio_review(

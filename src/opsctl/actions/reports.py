@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.review.periods import Period, last_complete, month, quarter
+from opsctl.review.periods import Period, labelled, last_complete
 from opsctl.store.files import write_output
 from opsctl.store.reviews import ReportRecord, ReviewStore, record_report
 from opsctl.store.workspace import Workspace
@@ -60,7 +60,7 @@ def report_period(session: Session, cadence: str, label: str | None = None) -> P
     """The month (``YYYY-MM``) or quarter (``YYYY-Qn``) named, or the last complete one."""
     if label is None:
         return last_complete(cadence, session.today())
-    return month(label) if cadence == "monthly" else quarter(label)
+    return labelled(cadence, label)
 
 
 def render_report(

@@ -108,7 +108,7 @@ def runs(
 
     Example: opsctl runs --assignee alice@example.com --overdue
     """
-    from opsctl.actions.views import RUN_COLUMNS, list_run_rows, list_runs
+    from opsctl.actions.listing import RUN_COLUMNS, list_run_rows, list_runs
 
     chosen = selector(status, framework, assignee, overdue, labels, due_before)
     if output_format is OutputFormat.JSON:

@@ -73,6 +73,11 @@ def quarter(label: str) -> Period:
     return Period(start, _add_months(start, 3), label.upper(), "quarterly")
 
 
+def labelled(cadence: str, label: str) -> Period:
+    """The period a label names: a month (``YYYY-MM``) if monthly, else a quarter (``YYYY-Qn``)."""
+    return month(label) if cadence == "monthly" else quarter(label)
+
+
 def _at(cadence: str, day: dt.date) -> Period:
     """The period containing a day; computed, so it may lie outside the years people type."""
     if cadence == "monthly":

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from opsctl.review.attention import WaiverLine, day
 from opsctl.review.cadence import due_reviews
 from opsctl.review.parts import Happening, RunPart
-from opsctl.review.periods import Period, containing, last_complete, month, quarter
+from opsctl.review.periods import Period, containing, labelled, last_complete
 from opsctl.store.metrics import MetricsDocument
 from opsctl.store.reviews import ReportRecord, ReviewsDocument
 
@@ -30,10 +30,6 @@ class CycleLine:
     next_period: str
     next_due: str
     overdue: list[str]
-
-
-def _period(cadence: str, label: str) -> Period:
-    return month(label) if cadence == "monthly" else quarter(label)
 
 
 def _held(
@@ -117,7 +113,7 @@ def since_start(
     earlier = _held(reviews, cadence, period.label, period.end, own)
     if earlier:
         last = earlier[-1]
-        return _period(
+        return labelled(
             cadence, last.period
         ).end, f"the end of {last.period}, the last {cadence} review held"
     start = min(first_activity or period.start, period.start)
