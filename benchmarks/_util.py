@@ -12,6 +12,22 @@ import time
 from pathlib import Path
 
 PYTHON = sys.executable
+BARE_TYPER = """
+import typer
+app = typer.Typer(add_completion=False)
+@app.callback()
+def root() -> None: ...
+@app.command()
+def hello() -> None:
+    print("hello")
+app(["hello"])
+"""
+"""A bare one-command Typer app: the start-up baseline, and a gauge of the machine's speed."""
+
+
+def bare_typer_ms(repeat: int = 7) -> float:
+    """Median milliseconds of the bare Typer app, to show how fast the machine was."""
+    return median_seconds([PYTHON, "-c", BARE_TYPER], repeat) * 1000
 
 
 def opsctl_argv() -> list[str]:

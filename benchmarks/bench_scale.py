@@ -27,7 +27,7 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
-from _util import median_seconds, opsctl_argv, peak_rss_mib
+from _util import bare_typer_ms, median_seconds, opsctl_argv, peak_rss_mib
 from bench_report import add_readings
 from scale_workspace import generate
 
@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; a bare Typer app takes {bare_typer_ms():.0f} ms")
     results: dict[int, dict[str, tuple[float, float, float]]] = {}
     events: dict[int, int] = {}
     with tempfile.TemporaryDirectory() as name:
@@ -104,7 +104,7 @@ def main() -> None:
                 print(f"  {label:<17} cold {cold:6.2f} s  warm {warm:6.2f} s  {memory:4.0f} MiB")
             shutil.rmtree(root)
     report(results, args.sizes)
-    print(f"machine (after): {machine()}")
+    print(f"machine (after): {machine()}; a bare Typer app takes {bare_typer_ms():.0f} ms")
 
 
 def report(results: dict[int, dict[str, tuple[float, float, float]]], sizes: list[int]) -> None:

@@ -31,18 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _util import PYTHON, opsctl_argv
+from _util import BARE_TYPER, PYTHON, opsctl_argv
 
-BARE_TYPER = """
-import typer
-app = typer.Typer(add_completion=False)
-@app.callback()
-def root() -> None: ...
-@app.command()
-def hello() -> None:
-    print("hello")
-app(["hello"])
-"""
 ENV = {**os.environ, "OPSCTL_NOW": "2026-12-03T09:00:00Z", "OPSCTL_USER": "pm@example.com"}
 WRITES = [
     ["done", "rel-2-4", "deployment-coordinated", "--evidence", "bench"],
