@@ -168,7 +168,7 @@ def test_validate_keeps_nothing_it_could_be_fooled_by(
     assert code == 2 and "data-steward" in err
     (kept,) = kept_validations(workspace)
     tag, _, payload = kept.read_bytes().partition(b"\n")
-    forged = tag + b"\n" + payload.replace(b"Signed release", b"Forged release")
+    forged = tag + b"\n" + payload.replace(b"draft", b"other")
     assert forged != kept.read_bytes()
     kept.write_bytes(forged)
     config.write_text(with_role, encoding="utf-8")

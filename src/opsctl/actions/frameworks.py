@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from opsctl.actions.results import Result, View
 from opsctl.actions.session import Session
-from opsctl.definitions.model import Framework
-
-if TYPE_CHECKING:
-    from opsctl.definitions.catalog import Entry
+from opsctl.definitions.model import Framework, Metric
 from opsctl.errors import DefinitionError, Diagnostic, UsageError
 
 
@@ -88,13 +87,13 @@ class Validated(Result):
     warnings: list[str] = Field(default_factory=list)
 
 
-def target_warnings(session: Session, frameworks: list[Framework]) -> list[str]:
+def target_warnings(session: Session, metrics: Iterable[Metric]) -> list[str]:
     """KPI targets that cannot be met from some baselines, or from the workspace's baseline."""
     from opsctl.review.kpi import definition_warning, unreachable
 
     stored = session.metrics.load().metrics if session.found_workspace else {}
     warnings: list[str] = []
-    for metric in (metric for framework in frameworks for metric in framework.metrics):
+    for metric in metrics:
         record = stored.get(metric.id)
         found = [definition_warning(metric)]
         found += [unreachable(metric, record.baseline.value)] if record and record.baseline else []
@@ -111,52 +110,66 @@ def validate_definitions(session: Session, files: list[Path] | None = None) -> V
         catalog = session.catalog
         frameworks = catalog.frameworks()
         replaced = [
-            (catalog.entries[entry.framework.id].path, entry) for entry in catalog.overridden
+            (catalog.entries[entry.framework.id].path, entry.framework.id)
+            for entry in catalog.overridden
         ]
-        warnings = override_warnings(replaced) + target_warnings(session, frameworks)
+        metrics = [metric for framework in frameworks for metric in framework.metrics]
+        warnings = override_warnings(replaced) + target_warnings(session, metrics)
         return Validated(count=len(frameworks), files=False, warnings=warnings)
-    loaded, diagnostics = _load_files_reusing(session, files)
+    passed, diagnostics = _check_files(session, files)
     if diagnostics:
         raise DefinitionError(diagnostics)
-    builtins = _builtin_entries(session)
+    builtins = _builtin_paths(session)
     replaced = [
-        (path, builtins[framework.id])
-        for path, framework in loaded
-        if framework.id in builtins and path.resolve() != builtins[framework.id].path.resolve()
+        (path, checked.id)
+        for path, checked in passed
+        if checked.id in builtins and path.resolve() != builtins[checked.id].resolve()
     ]
     warnings = override_warnings(replaced)
-    warnings += target_warnings(session, [framework for _, framework in loaded])
-    return Validated(count=len(loaded), files=True, warnings=warnings)
+    warnings += target_warnings(
+        session, [metric for _, checked in passed for metric in checked.metrics]
+    )
+    return Validated(count=len(passed), files=True, warnings=warnings)
 
 
-def _load_files_reusing(
+@dataclass(frozen=True)
+class Passed:
+    """What ``validate`` needs of a file that passed: its framework's id and KPIs."""
+
+    id: str
+    metrics: tuple[Metric, ...]
+
+
+def _check_files(
     session: Session, files: list[Path]
-) -> tuple[list[tuple[Path, Framework]], list[Diagnostic]]:
-    """Load framework files, reusing each one whose exact bytes passed before.
+) -> tuple[list[tuple[Path, Passed]], list[Diagnostic]]:
+    """Check framework files, trusting each one whose exact text passed before.
 
-    A file passes or fails on its bytes and the roles it is checked against
-    alone, so, as ruff and mypy keep per-file results, a file validated
-    before (by this very opsctl: see :class:`DerivedCache`) is not parsed
-    again; any edit, another path or other roles is a miss. Files with
-    errors are never kept: their diagnostics are always made afresh.
+    A file passes or fails on its text and the roles it is checked against
+    alone, so, as ruff and mypy keep per-file results, a file that passed
+    before (checked by this very opsctl: see :class:`DerivedCache`) is not
+    parsed again; any edit, another path or other roles is a miss. Files
+    with errors are never kept: their diagnostics are always made afresh.
     """
     from opsctl.definitions.catalog import load_files
 
-    loaded: list[tuple[Path, Framework]] = []
+    passed: list[tuple[Path, Passed]] = []
     diagnostics: list[Diagnostic] = []
     for path in files:
         name = _validated_name(path)
         source = f"{path.resolve()}\0{session.roles!r}"
         kept = session.cache.get_object(name, source) if name else None
-        if isinstance(kept, Framework):
-            loaded.append((path, kept))
+        if isinstance(kept, Passed):
+            passed.append((path, kept))
             continue
         found, problems = load_files([path], session.roles)
-        loaded += found
         diagnostics += problems
-        if found and name and _validated_name(path) == name:  # unchanged while it was read
-            session.cache.put_object(name, source, found[0][1])
-    return loaded, diagnostics
+        for _, framework in found:
+            checked = Passed(framework.id, tuple(framework.metrics))
+            passed.append((path, checked))
+            if name and _validated_name(path) == name:  # unchanged while it was read
+                session.cache.put_object(name, source, checked)
+    return passed, diagnostics
 
 
 def _validated_name(path: Path) -> str:
@@ -175,28 +188,29 @@ def _validated_name(path: Path) -> str:
     return "framework-" + content_digest(text.encode("utf-8")).removeprefix("sha256:")
 
 
-def _builtin_entries(session: Session) -> dict[str, Entry]:
-    """The built-in frameworks by id, loaded once per opsctl and roles, then kept."""
+def _builtin_paths(session: Session) -> dict[str, Path]:
+    """The file of each built-in framework by id, read once per opsctl and roles, then kept."""
     from opsctl.actions.session import frameworks_digest
     from opsctl.definitions.catalog import load_catalog
     from opsctl.definitions.source import data_dir
 
     source = frameworks_digest([data_dir("frameworks")], session.roles)
-    kept = session.cache.get_object("builtin-catalog", source)
-    if isinstance(kept, dict):
-        return kept
+    kept = session.cache.get("builtin-paths", source)
+    if isinstance(kept, dict) and all(isinstance(path, str) for path in kept.values()):
+        return {key: Path(path) for key, path in kept.items()}
     entries = load_catalog(None, session.roles).entries
-    session.cache.put_object("builtin-catalog", source, entries)
-    return entries
+    paths = {key: entry.path for key, entry in entries.items()}
+    session.cache.put("builtin-paths", source, {key: str(path) for key, path in paths.items()})
+    return paths
 
 
-def override_warnings(replaced: list[tuple[Path, Entry]]) -> list[str]:
-    """One warning per workspace file that replaces a built-in framework of the same id."""
+def override_warnings(replaced: list[tuple[Path, str]]) -> list[str]:
+    """One warning per workspace file (path, framework id) replacing a built-in of the same id."""
     return [
-        f"{path}: framework '{builtin.framework.id}' replaces the built-in framework of the same "
+        f"{path}: framework '{framework_id}' replaces the built-in framework of the same "
         "id; give it an id of its own to keep both (opsctl frameworks new ID --from "
-        f"{builtin.framework.id})"
-        for path, builtin in replaced
+        f"{framework_id})"
+        for path, framework_id in replaced
     ]
 
 
