@@ -182,6 +182,7 @@ def test_report_parts_made_with_another_key_or_garbage_are_misses(
     with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
         connection.execute("UPDATE parts SET body = x'8004' WHERE id = 'rel-2-4'")
         connection.execute("UPDATE parts SET tag = 'forged' WHERE id = 'ops-success'")
+        connection.execute("UPDATE parts SET body = 'not bytes' WHERE id = 'checkout-redesign'")
     assert answers(capsys) == truth
     monkeypatch.setenv("XDG_CACHE_HOME", str(workspace.parent / "another-user"))
     _user_key.cache_clear()  # another user (or key): every part was tagged with the old key

@@ -11,6 +11,11 @@ modification time back (``ctime`` cannot be set by a user). A file changed
 within :data:`RACY_NS` of being indexed is not trusted yet (as git does with
 its index), so coarse file-system clocks cannot hide an edit.
 
+Beside each run's state, the index keeps what reports derive from the run
+(:meth:`RunIndex.parts`): one part per run and report window, valid for
+the same file version only, and tagged like every cache entry
+(:func:`entry_tag`) because it is a pickle.
+
 Every row carries a digest of its content; a row that fails it, or does not
 validate, is a miss. A database that is corrupt, locked or of another
 opsctl version is rebuilt or bypassed silently: the answer is always what
@@ -335,8 +340,10 @@ def _part_hit(
     if key is None or row is None or tuple(row[2:6]) != key:
         return None
     tag, body = row[6], row[7]
+    if not isinstance(body, bytes) or not isinstance(tag, str):
+        return None
     expected = entry_tag(f"part {name}", _part_source(run_id, key), body)
-    if not isinstance(body, bytes) or not isinstance(tag, str) or expected is None:
+    if expected is None:
         return None
     if not hmac.compare_digest(tag, expected):
         return None
