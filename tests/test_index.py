@@ -128,6 +128,13 @@ def test_edited_index_rows_are_misses(
         connection.execute("UPDATE runs SET body = replace(body, 'active', 'completed')")
         connection.execute("UPDATE runs SET body = x'00ff' WHERE id = 'ops-success'")
     assert answers(capsys) == truth
+    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        # check --all skips runs indexed in another status: a status edited alone is a miss
+        connection.execute("UPDATE runs SET status = 'completed'")
+    assert answers(capsys) == truth
+    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        connection.execute("UPDATE runs SET status = 7")
+    assert answers(capsys) == truth
 
 
 def part_rows(root: Path) -> list[tuple[str, str]]:

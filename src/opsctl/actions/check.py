@@ -207,24 +207,21 @@ def _selected(
     if run_id is not None:
         return [run_id], []
     check_selector(session, selector)
-    survey = session.runs.survey()
-
-    def read(found: str) -> RunState | str:
-        return survey.states.get(found, found)
-
     if ref is not None:
+        survey = session.runs.survey()
         ids, notes = _by_ref(survey, ref, allow_unlinked)
-        return [read(found) for found in ids], notes
-    if survey.errors:
-        errors = survey.errors
-        raise StoreError(*(e for error in errors for e in error.problems), path=errors[0].path)
+        return [survey.states.get(found, found) for found in ids], notes
     selector = selector or RunSelector()
     if selector.status is None:
         selector = replace(selector, status=RunStatus.ACTIVE)
+    survey = session.runs.survey(selector.status)  # runs in other states are not even validated
+    if survey.errors:
+        errors = survey.errors
+        raise StoreError(*(e for error in errors for e in error.problems), path=errors[0].path)
     today = session.today()
     chosen = [h.id for h in survey.headers.values() if selector.matches(h, today)]
     notes = [] if chosen else [NO_RUNS if selector == ACTIVE else NO_SELECTED]
-    return [read(found) for found in chosen], notes
+    return [survey.states.get(found, found) for found in chosen], notes
 
 
 def _load(

@@ -33,6 +33,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 INDEX_NAME = "runs.sqlite3"
-FORMAT = f"runs-index 2, run schema {RUN_SCHEMA}, opsctl {__version__}"
+FORMAT = f"runs-index 3, run schema {RUN_SCHEMA}, opsctl {__version__}"
 """Rows made by another format (or opsctl version) are dropped, never read."""
 RACY_NS = 2_000_000_000
 """A file modified this recently (in ns) is read but not indexed yet."""
@@ -56,7 +57,7 @@ KEPT_PART_NAMES = 6
 """Sets of derived parts kept (the most recently used): a report's window, say, each."""
 
 FileKey = tuple[int, int, int, int]
-Row = tuple[str, int, int, int, int, str, bytes]
+Row = tuple[str, int, int, int, int, str, bytes, str]
 T = TypeVar("T")
 
 
@@ -116,8 +117,8 @@ def fingerprint(folders: list[Path], extra: str) -> str | None:
     return digest.hexdigest()
 
 
-def _row_digest(run_id: str, key: FileKey, body: bytes) -> str:
-    return hashlib.sha256(f"{run_id}\0{key}\0".encode() + body).hexdigest()
+def _row_digest(run_id: str, key: FileKey, body: bytes, status: str) -> str:
+    return hashlib.sha256(f"{run_id}\0{key}\0{status}\0".encode() + body).hexdigest()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -141,7 +142,7 @@ def _connect(path: Path) -> sqlite3.Connection:
                 "DROP TABLE IF EXISTS parts; DROP TABLE IF EXISTS part_names;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
                 "CREATE TABLE runs (id TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
-                " ctime_ns INTEGER, ino INTEGER, digest TEXT, body BLOB);"
+                " ctime_ns INTEGER, ino INTEGER, digest TEXT, body BLOB, status TEXT);"
                 "CREATE TABLE parts (id TEXT, name TEXT, size INTEGER, mtime_ns INTEGER,"
                 " ctime_ns INTEGER, ino INTEGER, tag TEXT, body BLOB, PRIMARY KEY (id, name));"
                 "CREATE TABLE part_names (name TEXT PRIMARY KEY, used INTEGER);"
@@ -219,43 +220,54 @@ class RunIndex:
         return found
 
     def states(
-        self, paths: dict[str, Path], read: Callable[[Path], RunDocument]
-    ) -> tuple[dict[str, RunState], dict[str, StoreError]]:
+        self,
+        paths: dict[str, Path],
+        read: Callable[[Path], RunDocument],
+        status: str | None = None,
+    ) -> Surveyed:
         """The state of each run (by id), and what went wrong reading the others.
 
         ``read`` is the store's full reader (upgrade, validation, id check):
         every miss goes through it, so an indexed state is exactly what it
-        would give, minus the history.
+        would give, minus the history. With ``status``, only runs in that
+        status are returned; an indexed run whose unchanged file is in
+        another one is set aside without validating it (``check --all``
+        looks at the active runs only).
         """
         import sqlite3
 
         connection = open_index(self.store_dir)
         if connection is None:
-            return _read_all(paths, read, {}, [])
+            return _read_all(paths, read, {}, [], status)
         with closing(connection):
             try:
                 known = _rows(connection)
             except sqlite3.Error:
-                return _read_all(paths, read, {}, [])
+                return _read_all(paths, read, {}, [], status)
             fresh: list[Row] = []
-            states, errors = _read_all(paths, read, known, fresh)
+            found = _read_all(paths, read, known, fresh, status)
             _save(connection, fresh, set(known) - set(paths))
-        return states, errors
+        return found
 
 
 def _rows(connection: sqlite3.Connection) -> dict[str, Row]:
     rows = connection.execute(
-        "SELECT id, size, mtime_ns, ctime_ns, ino, digest, body FROM runs"
+        "SELECT id, size, mtime_ns, ctime_ns, ino, digest, body, status FROM runs"
     ).fetchall()
     return {row[0]: row for row in rows}
 
 
-def _hit(run_id: str, key: FileKey | None, row: Row | None) -> RunState | None:
+def _indexed_body(run_id: str, key: FileKey | None, row: Row | None) -> bytes | None:
+    """The row's state (JSON) if it is for this file version and its digest holds, else None."""
     if key is None or row is None or tuple(row[1:5]) != key:
         return None
-    body = row[6]
-    if not isinstance(body, bytes) or row[5] != _row_digest(run_id, key, body):
+    body, status = row[6], row[7]
+    if not isinstance(body, bytes) or not isinstance(status, str):
         return None
+    return body if row[5] == _row_digest(run_id, key, body, status) else None
+
+
+def _state(run_id: str, body: bytes) -> RunState | None:
     try:
         state = RunState.model_validate_json(body)
     except ValidationError:
@@ -263,26 +275,44 @@ def _hit(run_id: str, key: FileKey | None, row: Row | None) -> RunState | None:
     return state if state.id == run_id else None
 
 
+@dataclass
+class Surveyed:
+    """What :meth:`RunIndex.states` found: states, errors, and the runs set aside by status."""
+
+    states: dict[str, RunState] = field(default_factory=dict)
+    errors: dict[str, StoreError] = field(default_factory=dict)
+    elsewhere: set[str] = field(default_factory=set)
+    """Runs read fine but in another status than the one asked for."""
+
+
 def _read_all(
     paths: dict[str, Path],
     read: Callable[[Path], RunDocument],
     known: dict[str, Row],
     fresh: list[Row],
-) -> tuple[dict[str, RunState], dict[str, StoreError]]:
-    states: dict[str, RunState] = {}
-    errors: dict[str, StoreError] = {}
+    status: str | None,
+) -> Surveyed:
+    found = Surveyed()
     with bulk_load():
         for run_id, path in paths.items():
             key = file_key(path)
-            state = _hit(run_id, key, known.get(run_id))
+            row = known.get(run_id)
+            body = _indexed_body(run_id, key, row)
+            if body is not None and row is not None and status not in (None, row[7]):
+                found.elsewhere.add(run_id)
+                continue
+            state = _state(run_id, body) if body is not None else None
             if state is None:
                 try:
                     state = _read_one(run_id, path, key, read, fresh)
                 except StoreError as exc:
-                    errors[run_id] = exc
+                    found.errors[run_id] = exc
                     continue
-            states[run_id] = state
-    return states, errors
+            if status not in (None, state.status.value):
+                found.elsewhere.add(run_id)
+                continue
+            found.states[run_id] = state
+    return found
 
 
 def _read_one(
@@ -298,8 +328,8 @@ def _read_one(
     state = RunState.model_validate_json(body)
     after = file_key(path)
     if key is not None and after == key and max(key[1], key[2]) < time.time_ns() - RACY_NS:
-        data = body.encode("utf-8")
-        fresh.append((run_id, *key, _row_digest(run_id, key, data), data))
+        data, status = body.encode("utf-8"), state.status.value
+        fresh.append((run_id, *key, _row_digest(run_id, key, data, status), data, status))
     return state
 
 
@@ -311,7 +341,7 @@ def _save(connection: sqlite3.Connection, fresh: list[Row], gone: set[str]) -> N
         return
     try:
         connection.execute("BEGIN IMMEDIATE")
-        connection.executemany("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", fresh)
+        connection.executemany("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", fresh)
         connection.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in gone])
         connection.execute("COMMIT")
     except sqlite3.Error:

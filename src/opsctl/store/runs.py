@@ -24,6 +24,7 @@ from opsctl.store.documents import (
     RunDocument,
     RunHeader,
     RunState,
+    RunStatus,
     validate_run_id,
 )
 from opsctl.store.files import (
@@ -167,16 +168,22 @@ class RunStore:
                 errors.append(StoreError(f"{path}: file name is not a run id; move it away"))
         return paths, errors
 
-    def survey(self) -> Survey:
+    def survey(self, status: RunStatus | None = None) -> Survey:
         """Every run read for listing and checking: states, headers and what went wrong.
 
         Served from the run index (:mod:`opsctl.store.index`): only files
-        changed since they were indexed are read, each once, whole.
+        changed since they were indexed are read, each once, whole. With
+        ``status``, only the runs in that status are surveyed; a run that
+        cannot be read is an error whatever its status.
         """
         paths, errors = self._named()
-        states, failed = RunIndex(self.workspace.dir).states(paths, self._read)
+        wanted = status.value if status is not None else None
+        found = RunIndex(self.workspace.dir).states(paths, self._read, wanted)
+        states, failed = found.states, found.errors
         survey = Survey(states, {}, errors)
         for run_id, path in paths.items():
+            if run_id in found.elsewhere:
+                continue
             header = states[run_id] if run_id in states else self._header(path, run_id)
             if header is None:
                 survey.errors.append(failed[run_id])
