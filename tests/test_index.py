@@ -21,7 +21,8 @@ import pytest
 
 from helpers import process_ok, run_main
 from opsctl.store.cache import ENV_NO_CACHE, _user_key
-from opsctl.store.index import INDEX_NAME, KEPT_PART_NAMES, RACY_NS
+from opsctl.store.index import INDEX_NAME, RACY_NS
+from opsctl.store.parts import KEPT_PART_NAMES
 
 NOW = "2026-12-03T09:00:00Z"
 JSON = ["--format", "json"]
@@ -189,6 +190,7 @@ def test_report_parts_made_with_another_key_or_garbage_are_misses(
     with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
         connection.execute("UPDATE parts SET body = x'8004' WHERE id = 'rel-2-4'")
         connection.execute("UPDATE parts SET tag = 'forged' WHERE id = 'ops-success'")
+        connection.execute("UPDATE parts SET tag = 'é' WHERE id = 'rel-2-4'")  # not ASCII
         connection.execute("UPDATE parts SET body = 'not bytes' WHERE id = 'checkout-redesign'")
     assert answers(capsys) == truth
     monkeypatch.setenv("XDG_CACHE_HOME", str(workspace.parent / "another-user"))
@@ -199,6 +201,19 @@ def test_report_parts_made_with_another_key_or_garbage_are_misses(
     finally:
         monkeypatch.undo()
         _user_key.cache_clear()
+
+
+def test_a_damaged_pinned_definition_fails_a_report_served_from_its_parts(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts are kept per run file; the definitions the runs follow are verified every time."""
+    answers(capsys)
+    for path in (workspace / ".opsctl" / "definitions").glob("*.json"):
+        path.write_text('{"schema": 1}', encoding="utf-8")
+    truth = uncached(capsys, monkeypatch)
+    report = READS.index(["report", "monthly", "--month", "2026-11"])
+    assert truth[report][0] == 2 and "definitions" in truth[report][1]
+    assert answers(capsys) == truth
 
 
 def test_old_report_periods_are_forgotten(

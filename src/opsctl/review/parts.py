@@ -36,7 +36,7 @@ from opsctl.store.documents import ItemStatus, RunDocument, RunStatus
 PROGRAM_CHECKLIST = ("operations-success", "success-validation")
 """The framework and phase that hold the program's success checklist."""
 EXPIRING_WITHIN_DAYS = 30
-PART_FORMAT = "report-part 1"
+PART_FORMAT = "report-part 2"
 """Names the shape of :class:`RunPart`: kept parts of another shape are never read."""
 
 
@@ -157,9 +157,9 @@ class RunPart:
     """``framework:phase/item`` of every item standing waived at the end."""
     checklist: list[ItemLine] | None = None
     """The program's success checklist, for a run of :data:`PROGRAM_CHECKLIST`'s framework."""
-    since_passed: list[Happening] = field(default_factory=list)
-    since_slipped: list[Happening] = field(default_factory=list)
-    since_waived: list[WaiverLine] = field(default_factory=list)
+    since_passed: list[tuple[dt.datetime, Happening]] = field(default_factory=list)
+    since_slipped: list[tuple[dt.datetime, Happening]] = field(default_factory=list)
+    since_waived: list[tuple[dt.datetime, WaiverLine]] = field(default_factory=list)
 
 
 def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> RunLine:
@@ -298,23 +298,36 @@ def _phase_days(
 
 
 def _since(document: RunDocument, framework: Framework, part: RunPart, end: dt.datetime) -> None:
-    """Gates passed, what slipped (refused gates, voided sign-offs, due dates) and waivers."""
+    """Gates passed, what slipped (refused gates, voided sign-offs, due dates) and waivers.
+
+    Each is kept with its moment, so the report can keep those from the last
+    review on exactly (events keep the offset they were recorded in).
+    """
     for event in document.history:
+        if event.at >= end:  # a history merged out of order may hold later events
+            continue
         if event.action == "advance":
             text = f"passed {event.phase} (now {event.detail.get('to', '')})"
-            part.since_passed.append(Happening(document.id, day(event.at), text))
+            part.since_passed.append((event.at, Happening(document.id, day(event.at), text)))
         elif event.action == "advance-refused":
             text = f"gate of {event.phase} refused: {event.detail.get('missing', '')}"
-            part.since_slipped.append(Happening(document.id, day(event.at), text))
+            part.since_slipped.append((event.at, Happening(document.id, day(event.at), text)))
         elif event.action == "void-approval":
             text = f"{event.detail.get('role', '')} sign-off of {event.phase} voided"
-            part.since_slipped.append(Happening(document.id, day(event.at), text))
+            part.since_slipped.append((event.at, Happening(document.id, day(event.at), text)))
     due = document.due
     if due is not None and due < end.date() and document.phase is not None:
         text = f"passed its due date with phase {document.phase} open"
-        part.since_slipped.append(Happening(document.id, due.isoformat(), text))
+        moment = dt.datetime.combine(due, dt.time(), tzinfo=dt.timezone.utc)
+        part.since_slipped.append((moment, Happening(document.id, due.isoformat(), text)))
     start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    part.since_waived = waivers_granted(document, framework, start, end)
+    granted = [
+        event.at
+        for event in document.history
+        if event.action == "skipped" and start <= event.at < end and event.item is not None
+    ]
+    lines = waivers_granted(document, framework, start, end)
+    part.since_waived = list(zip(granted, lines, strict=True))
 
 
 def run_part(document: RunDocument, framework: Framework, window: Window) -> RunPart:
@@ -325,6 +338,7 @@ def run_part(document: RunDocument, framework: Framework, window: Window) -> Run
         part.counted = False
         return part
     document = state_at(document, framework, end)
+    part.created = document.created  # as replayed: the moment its history starts
     period, cutoff = window.period, window.cutoff
     start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.timezone.utc)
     part.line = run_line(document, framework, cutoff - dt.timedelta(days=1))

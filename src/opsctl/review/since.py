@@ -126,15 +126,16 @@ def since_start(
 def since_last_review(parts: Sequence[RunPart], start: dt.date, label: str) -> SinceLastReview:
     """Gates passed, what slipped (refused gates, voided sign-offs, runs gone late) and waivers.
 
-    Each part holds its run's happenings up to the period's end; those from
-    ``start`` on are kept, in run order, then passed and slipped by date.
+    Each part holds its run's happenings up to the period's end, with their
+    moments; those from ``start`` (UTC midnight) on are kept, in run order,
+    then passed and slipped by date.
     """
     result = SinceLastReview(since=start.isoformat(), last_review=label)
-    begin = start.isoformat()
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc)
     for part in parts:
-        result.passed += [happening for happening in part.since_passed if happening.date >= begin]
-        result.slipped += [happening for happening in part.since_slipped if happening.date >= begin]
-        result.waived += [waiver for waiver in part.since_waived if waiver.date >= begin]
+        result.passed += [happening for at, happening in part.since_passed if at >= begin]
+        result.slipped += [happening for at, happening in part.since_slipped if at >= begin]
+        result.waived += [waiver for at, waiver in part.since_waived if at >= begin]
     result.passed.sort(key=lambda happening: (happening.date, happening.run))
     result.slipped.sort(key=lambda happening: (happening.date, happening.run))
     return result

@@ -39,6 +39,7 @@ from opsctl.store.files import (
     upgrade,
 )
 from opsctl.store.index import RunIndex, bulk_load, fingerprint
+from opsctl.store.parts import kept_parts
 from opsctl.store.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
@@ -55,6 +56,14 @@ class Survey:
     """Each run with a readable header, in id order (the states among them)."""
     errors: list[StoreError]
     """The runs with no readable header at all."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What :meth:`RunStore.parts` keeps of a run: the value, and the definition it came from."""
+
+    digest: str
+    value: object
 
 
 class _PinnedDefinition(BaseModel):
@@ -136,17 +145,28 @@ class RunStore:
         """``derive(run, its pinned definition)`` for every run in id order, kept per file version.
 
         What a report needs of each run is derived once and kept in the run
-        index (:meth:`RunIndex.parts`) under ``name``; only runs changed since
-        are read again, each once. The first damaged run raises, as
-        :meth:`documents` does.
+        index (:func:`kept_parts`) under ``name``; only runs changed since
+        are read again, each once. The pinned definition of every run is
+        still verified (once per definition), so a damaged one fails as a
+        full read would; so does the first damaged run, as in :meth:`documents`.
         """
 
-        def from_file(path: Path) -> T:
+        def from_file(path: Path) -> Derived:
             document = self._read(path)
-            return derive(document, self.framework_of(document))
+            framework = self.framework_of(document)
+            return Derived(document.framework.digest, derive(document, framework))
 
         paths = {run_id: self._require(run_id) for run_id in self.ids()}
-        return RunIndex(self.workspace.dir).parts(paths, name, kind, from_file)
+        found = kept_parts(self.workspace.dir, paths, name, Derived, from_file)
+        values: list[T] = []
+        for path, kept in zip(paths.values(), found, strict=True):
+            self.definition(kept.digest)
+            if isinstance(kept.value, kind):
+                values.append(kept.value)
+            else:  # kept by code with other types: derived again from the file
+                document = self._read(path)
+                values.append(derive(document, self.framework_of(document)))
+        return values
 
     def _read(self, path: Path) -> RunDocument:
         document = load_model(RunDocument, path, RUN_SCHEMA, RUN_UPGRADES)
