@@ -151,41 +151,33 @@ def _check_files(
     parsed again; any edit, another path or other roles is a miss. Files
     with errors are never kept: their diagnostics are always made afresh.
     """
-    from opsctl.definitions.catalog import load_files
+    from opsctl.definitions.loader import framework_from_text
+    from opsctl.definitions.source import read_text
+    from opsctl.store.cache import content_digest
 
     passed: list[tuple[Path, Passed]] = []
     diagnostics: list[Diagnostic] = []
     for path in files:
-        name = _validated_name(path)
+        try:
+            text = read_text(path)  # as the loader reads it: size cap, regular files, UTF-8
+        except DefinitionError as exc:
+            diagnostics += exc.diagnostics
+            continue
+        name = "framework-" + content_digest(text.encode("utf-8")).removeprefix("sha256:")
         source = f"{path.resolve()}\0{session.roles!r}"
-        kept = session.cache.get_object(name, source) if name else None
+        kept = session.cache.get_object(name, source)
         if isinstance(kept, Passed):
             passed.append((path, kept))
             continue
-        found, problems = load_files([path], session.roles)
-        diagnostics += problems
-        for _, framework in found:
-            checked = Passed(framework.id, tuple(framework.metrics))
-            passed.append((path, checked))
-            if name and _validated_name(path) == name:  # unchanged while it was read
-                session.cache.put_object(name, source, checked)
+        try:
+            framework = framework_from_text(text, path, session.roles)
+        except DefinitionError as exc:
+            diagnostics += exc.diagnostics
+            continue
+        checked = Passed(framework.id, tuple(framework.metrics))
+        passed.append((path, checked))
+        session.cache.put_object(name, source, checked)  # kept under the very text checked
     return passed, diagnostics
-
-
-def _validated_name(path: Path) -> str:
-    """The cache name of a framework file's validated form: its text's digest ('' if unreadable).
-
-    Read as the loader reads it (size cap, regular files only, UTF-8): a file
-    it refuses is a miss, and the loader names the problem.
-    """
-    from opsctl.definitions.source import read_text
-    from opsctl.store.cache import content_digest
-
-    try:
-        text = read_text(path)
-    except DefinitionError:
-        return ""
-    return "framework-" + content_digest(text.encode("utf-8")).removeprefix("sha256:")
 
 
 def _builtin_paths(session: Session) -> dict[str, Path]:

@@ -144,7 +144,11 @@ def _number_diagnostic(text: str, path: Path, exc: ValueError) -> Diagnostic:
 
 def load_framework(path: Path, roles: Collection[str] = BUILTIN_ROLES) -> Framework:
     """Load and fully check one framework file; every problem is reported at once."""
-    text = read_text(path)
+    return framework_from_text(read_text(path), path, roles)
+
+
+def framework_from_text(text: str, path: Path, roles: Collection[str] = BUILTIN_ROLES) -> Framework:
+    """Fully check the text of a framework file (read already); every problem at once."""
     data = parse_yaml(text, path)
     if data is None:
         raise DefinitionError(
