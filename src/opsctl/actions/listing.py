@@ -1,15 +1,13 @@
 """Listing runs: ``opsctl runs`` and the selectors ``runs`` and ``check`` share.
 
 The listing is the documented ``runs`` JSON shape (docs/json.md); its text
-rows are kept beside it in the cache, so a long listing is printed without
-validating it again.
+rows (:mod:`opsctl.actions.run_rows`) are kept beside it in the cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import ClassVar, TypeGuard
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -93,17 +91,6 @@ class RunList(Result):
         ]
 
 
-@dataclass(frozen=True)
-class RunRows:
-    """``opsctl runs`` as a text table: its rows, and the runs that could not be read."""
-
-    rows: list[list[str]]
-    errors: list[str]
-
-
-RUN_COLUMNS = ["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"]
-
-
 def check_selector(session: Session, selector: RunSelector | None) -> None:
     """Refuse a selector naming a framework or person opsctl does not know (exit 2).
 
@@ -150,36 +137,6 @@ def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
     if source is not None:
         cache.put("runs-list", source, listing.model_dump(mode="json") | {"errors": listing.errors})
     return listing
-
-
-def list_run_rows(session: Session, selector: RunSelector | None = None) -> RunRows:
-    """The rows of :func:`list_runs` as text (:meth:`RunList.rows`), cached under the same key.
-
-    Validating ten thousand cached summaries only to print them costs more
-    than reading them: the text rows are kept beside the listing.
-    """
-    check_selector(session, selector)
-    source = session.runs.fingerprint(f"runs {session.today().isoformat()} {selector!r}")
-    cached = session.cache.get("runs-rows", source) if source is not None else None
-    if isinstance(cached, dict):
-        rows, errors = cached.get("rows"), cached.get("errors")
-        if _is_rows(rows) and _is_texts(errors):
-            return RunRows(rows, errors)
-    listing = list_runs(session, selector)
-    found = RunRows(listing.rows(), listing.errors)
-    if source is not None:
-        session.cache.put("runs-rows", source, {"rows": found.rows, "errors": found.errors})
-    return found
-
-
-def _is_texts(value: object) -> TypeGuard[list[str]]:
-    return isinstance(value, list) and all(isinstance(text, str) for text in value)
-
-
-def _is_rows(value: object) -> TypeGuard[list[list[str]]]:
-    return isinstance(value, list) and all(
-        _is_texts(row) and len(row) == len(RUN_COLUMNS) for row in value
-    )
 
 
 def _list_runs(session: Session, today: dt.date, selector: RunSelector | None) -> RunList:

@@ -108,14 +108,16 @@ def runs(
 
     Example: opsctl runs --assignee alice@example.com --overdue
     """
-    from opsctl.actions.listing import RUN_COLUMNS, list_run_rows, list_runs
-
     chosen = selector(status, framework, assignee, overdue, labels, due_before)
     if output_format is OutputFormat.JSON:
+        from opsctl.actions.listing import list_runs
+
         result = list_runs(state.session(), chosen)
         emit(result)
         errors = result.errors
     else:
+        from opsctl.actions.run_rows import RUN_COLUMNS, list_run_rows
+
         table = list_run_rows(state.session(), chosen)
         if not table.rows and not table.errors:
             say(

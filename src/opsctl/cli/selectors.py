@@ -51,8 +51,10 @@ def selector(
     overdue: bool,
     labels: list[str],
     due_before: str | None,
-) -> RunSelector:
-    """The selector the flags describe (empty when none was given)."""
+) -> RunSelector | None:
+    """The selector the flags describe; None when none was given (nothing more is imported)."""
+    if not (status or framework or assignee or overdue or labels or due_before):
+        return None
     from opsctl.clock import parse_due
     from opsctl.engine.selection import RunSelector
     from opsctl.store.documents import RunStatus

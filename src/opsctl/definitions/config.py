@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from opsctl.definitions.model import BUILTIN_ROLES, RoleName, Slug
+from opsctl.definitions.names import BUILTIN_ROLES, RoleName, Slug
 from opsctl.definitions.source import read_text
 from opsctl.errors import DefinitionError, Diagnostic, format_loc
 

@@ -15,34 +15,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from opsctl.definitions.conditions import SLUG_PATTERN, Label, When, digest_form, when_errors
+from opsctl.definitions.conditions import Label, When, digest_form, when_errors
 from opsctl.definitions.metric import Direction as Direction  # re-exported
 from opsctl.definitions.metric import Metric as Metric  # re-exported
 from opsctl.definitions.metric import metric_errors
+from opsctl.definitions.names import BUILTIN_ROLES as BUILTIN_ROLES  # re-exported
+from opsctl.definitions.names import RoleName as RoleName  # re-exported
+from opsctl.definitions.names import Slug as Slug  # re-exported
 from opsctl.errors import digest
 
-BUILTIN_ROLES: tuple[str, ...] = (
-    "product-director",
-    "product-manager",
-    "operations",
-    "development",
-    "qa",
-)
-"""The roles the seed names; a workspace may declare more in its config."""
-
-Slug = Annotated[
-    str,
-    Field(pattern=SLUG_PATTERN, min_length=1, max_length=64, examples=["release-management"]),
-]
-RoleName = Annotated[
-    str,
-    Field(
-        pattern=SLUG_PATTERN,
-        max_length=64,
-        description="A declared role: " + ", ".join(BUILTIN_ROLES) + " or one from the workspace.",
-        examples=list(BUILTIN_ROLES),
-    ),
-]
 Text = Annotated[str, Field(min_length=1)]
 ClauseList = Annotated[
     list[Text],

@@ -18,9 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from opsctl.definitions.conditions import SLUG_PATTERN
 from opsctl.errors import UsageError, digest
-
-RUN_SCHEMA = 2
-"""Version of the run document written by this opsctl (2: history is a hash chain)."""
+from opsctl.store.versions import RUN_SCHEMA as RUN_SCHEMA
 
 RunId = str
 

@@ -34,15 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from opsctl import __version__
 from opsctl.errors import StoreError
 from opsctl.store.cache import CACHE_DIRNAME, cache_enabled, cache_folder
-from opsctl.store.documents import RUN_SCHEMA, RunDocument, RunState
+from opsctl.store.versions import RUN_SCHEMA
 
 if TYPE_CHECKING:
     import sqlite3
+
+    from opsctl.store.documents import RunDocument, RunState
 
 INDEX_NAME = "runs.sqlite3"
 FORMAT = f"runs-index 3, run schema {RUN_SCHEMA}, opsctl {__version__}"
@@ -228,6 +228,10 @@ def _indexed_body(run_id: str, key: FileKey | None, row: Row | None) -> bytes | 
 
 
 def _state(run_id: str, body: bytes) -> RunState | None:
+    from pydantic import ValidationError
+
+    from opsctl.store.documents import RunState
+
     try:
         state = RunState.model_validate_json(body)
     except ValidationError:
@@ -283,6 +287,8 @@ def _read_one(
     fresh: list[Row],
 ) -> RunState:
     """Read a run whole; remember its state when the file held still and is not too new."""
+    from opsctl.store.documents import RunState
+
     document = read(path)
     body = document.model_dump_json(exclude={"history"}, by_alias=True, exclude_none=True)
     state = RunState.model_validate_json(body)

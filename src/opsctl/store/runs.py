@@ -94,7 +94,7 @@ class RunStore:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.runs_dir = workspace.runs_dir
-        self.definitions_dir = workspace.dir / "definitions"
+        self.definitions_dir = workspace.definitions_dir
         self._definitions: dict[str, Framework | StoreError] = {}
 
     def path(self, run_id: str) -> Path:

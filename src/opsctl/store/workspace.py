@@ -49,6 +49,11 @@ class Workspace:
         """One JSON document per run."""
         return self.dir / "runs"
 
+    @property
+    def definitions_dir(self) -> Path:
+        """The framework definitions runs are pinned to, one file per digest."""
+        return self.dir / "definitions"
+
     def guard_output(self, output: Path) -> None:
         """Refuse to write a report over the store: ``--output`` must stay outside ``.opsctl/``."""
         target = output.resolve()
