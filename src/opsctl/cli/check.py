@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from opsctl.cli import completion, state
-from opsctl.cli.output import console, emit, say, stdout_is_terminal, warn
+from opsctl.cli.output import console, emit, is_terminal, say, warn
 from opsctl.cli.selectors import (
     AssigneeOption,
     DueBeforeOption,
@@ -97,7 +98,7 @@ def _demand(phase: str | None, through: str | None, complete: bool) -> Demand:
 
 def _progress(checks: list[T]) -> Iterable[T]:
     """A progress bar over the automated checks, on a terminal and for two or more."""
-    if not stdout_is_terminal() or len(checks) < 2:
+    if len(checks) < 2 or not is_terminal(sys.stdout):
         return checks
     from rich.progress import track
 

@@ -15,7 +15,7 @@ from opsctl.cli.output import (
     console,
     emit,
     err_console,
-    may_be_terminal,
+    is_terminal,
     print_columns,
     safe,
     say,
@@ -215,7 +215,7 @@ def show(metric_id: str = MetricArg, output_format: OutputFormat = FormatOption)
 
 def _progress(metrics: list[T]) -> Iterable[T]:
     """A progress bar on stderr while collecting two or more, silent off a terminal."""
-    if len(metrics) < 2 or not may_be_terminal(sys.stderr) or not err_console().is_terminal:
+    if len(metrics) < 2 or not is_terminal(sys.stderr):
         return metrics
     out = err_console()
     from rich.progress import track

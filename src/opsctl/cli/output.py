@@ -57,25 +57,22 @@ def err_console() -> Console:
     return _err_console
 
 
-def may_be_terminal(stream: TextIO) -> bool:
-    """False only where Rich would also say "not a terminal", decided without importing Rich.
+def is_terminal(stream: TextIO) -> bool:
+    """Whether stdout or stderr is a terminal as Rich sees it (colour, progress bars, tables).
 
     Rich takes a stream for a terminal when ``TTY_COMPATIBLE=1`` or a
-    non-empty ``FORCE_COLOR`` says so, or when it is a TTY. Output into a
-    pipe or file (CI, scripts) then skips Rich's import altogether; where
-    this says True, Rich's own ``is_terminal`` decides.
+    non-empty ``FORCE_COLOR`` says so, or when it is a TTY. Where none of
+    these holds (a pipe or file: CI, scripts) the answer is no without
+    importing Rich; otherwise Rich's own ``is_terminal`` decides.
     """
-    if os.environ.get("TTY_COMPATIBLE") == "1" or os.environ.get("FORCE_COLOR"):
-        return True
+    forced = os.environ.get("TTY_COMPATIBLE") == "1" or bool(os.environ.get("FORCE_COLOR"))
     try:
-        return stream.isatty()
+        tty = stream.isatty()
     except (AttributeError, ValueError, OSError):
+        tty = False
+    if not (forced or tty):
         return False
-
-
-def stdout_is_terminal() -> bool:
-    """Whether stdout is a terminal as Rich sees it (colour, progress bars, tables)."""
-    return may_be_terminal(sys.stdout) and console().is_terminal
+    return (err_console() if stream is sys.stderr else console()).is_terminal
 
 
 def warn(message: object) -> None:

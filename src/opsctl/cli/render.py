@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from opsctl.cli.output import console, plain, safe, stdout_is_terminal
+from opsctl.cli.output import console, is_terminal, plain, safe
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -198,7 +198,7 @@ def print_lines(lines: list[list[Segment]]) -> None:
     A check of ten thousand runs prints tens of thousands of lines; one
     Rich ``print`` per line cost seconds, one write costs milliseconds.
     """
-    if stdout_is_terminal():
+    if is_terminal(sys.stdout):
         from rich.text import Text
 
         text = Text("\n").join(Text.assemble(*line) for line in lines)

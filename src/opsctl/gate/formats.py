@@ -51,9 +51,9 @@ SKIPPED = (Result.WAIVED, Result.NOT_REQUIRED, Result.PENDING)
 
 
 def _junit_extra_suites(suites: ET.Element, report: CheckReport, totals: dict[str, int]) -> None:
+    """A suite of run-level problems per run that has any, and one of unreadable inputs."""
     import xml.etree.ElementTree as ET
 
-    """A suite of run-level problems per run that has any, and one of unreadable inputs."""
     for run in report.runs:
         if not run.problems:
             continue
