@@ -115,10 +115,22 @@ def entry_tag(name: str, source: str, payload: bytes) -> str | None:
     None when the cache is off or the user's key cannot be had: nothing can
     then be trusted, or kept.
     """
-    key = _user_key()
-    if key is None or not cache_enabled():
-        return None
-    return _tag(key, name, source, payload)
+    key = _user_key() if cache_enabled() else None
+    return None if key is None else _tag(key, name, source, payload)
+
+
+def tag_holds(name: str, source: str, payload: object, tag: object) -> bool:
+    """Whether ``tag`` is :func:`entry_tag` of this payload; anything else read back is False.
+
+    Entries come back from files and databases anyone can edit: a payload
+    or tag of another type, or a tag that is not ASCII, is simply no match.
+    """
+    if isinstance(tag, bytes):
+        tag = tag.decode("ascii", "replace")
+    if not isinstance(payload, bytes) or not isinstance(tag, str) or not tag.isascii():
+        return False
+    expected = entry_tag(name, source, payload)
+    return expected is not None and hmac.compare_digest(tag, expected)
 
 
 class DerivedCache:
@@ -133,24 +145,21 @@ class DerivedCache:
         return cls(user_cache_dir())
 
     def _read(self, name: str, source: str) -> bytes | None:
-        key = _user_key()
-        if key is None or not cache_enabled():
+        if not cache_enabled() or _user_key() is None:
             return None
         try:
             tag, _, payload = read_bytes(self.folder / name).partition(b"\n")
         except (StoreError, OSError):
             return None
-        expected = _tag(key, name, source, payload).encode()
-        return payload if hmac.compare_digest(tag, expected) else None
+        return payload if tag_holds(name, source, payload, tag) else None
 
     def _write(self, name: str, source: str, payload: bytes) -> None:
-        key = _user_key()
-        if key is None or not cache_enabled():
+        tag = entry_tag(name, source, payload)
+        if tag is None:
             return
         try:
             cache_folder(self.folder.parent)
-            tag = _tag(key, name, source, payload).encode()
-            atomic_write(self.folder / name, tag + b"\n" + payload, durable=False)
+            atomic_write(self.folder / name, tag.encode() + b"\n" + payload, durable=False)
         except OSError:
             return
 

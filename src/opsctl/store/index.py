@@ -83,6 +83,15 @@ def file_key(path: Path) -> FileKey | None:
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
+def held_still(before: FileKey, path: Path) -> bool:
+    """Whether a file read between ``before`` and now may be remembered by its key.
+
+    It must not have changed while it was read, nor within :data:`RACY_NS`
+    of now (a next change might not show in its key yet).
+    """
+    return file_key(path) == before and max(before[1], before[2]) < time.time_ns() - RACY_NS
+
+
 def fingerprint(folders: list[Path], extra: str) -> str | None:
     """A digest of every file's key in these folders (and ``extra``), or None when it cannot vouch.
 
@@ -292,8 +301,7 @@ def _read_one(
     document = read(path)
     body = document.model_dump_json(exclude={"history"}, by_alias=True, exclude_none=True)
     state = RunState.model_validate_json(body)
-    after = file_key(path)
-    if key is not None and after == key and max(key[1], key[2]) < time.time_ns() - RACY_NS:
+    if key is not None and held_still(key, path):
         data, status = body.encode("utf-8"), state.status.value
         fresh.append((run_id, *key, _row_digest(run_id, key, data, status), data, status))
     return state

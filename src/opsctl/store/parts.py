@@ -13,7 +13,6 @@ recently used names are kept.
 
 from __future__ import annotations
 
-import hmac
 import pickle
 import time
 from collections.abc import Callable
@@ -21,8 +20,8 @@ from contextlib import closing, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from opsctl.store.cache import entry_tag
-from opsctl.store.index import RACY_NS, FileKey, bulk_load, file_key, open_index
+from opsctl.store.cache import entry_tag, tag_holds
+from opsctl.store.index import FileKey, bulk_load, file_key, held_still, open_index
 
 if TYPE_CHECKING:
     import sqlite3
@@ -88,12 +87,7 @@ def _part_hit(
     if key is None or row is None or tuple(row[2:6]) != key:
         return None
     tag, body = row[6], row[7]
-    if not isinstance(body, bytes) or not isinstance(tag, str):
-        return None
-    expected = entry_tag(f"part {name}", _part_source(run_id, key), body)
-    if expected is None:
-        return None
-    if not tag.isascii() or not hmac.compare_digest(tag, expected):
+    if not tag_holds(f"part {name}", _part_source(run_id, key), body, tag):
         return None
     try:
         value = pickle.loads(body)
@@ -117,8 +111,7 @@ def _part(
     if found is not None:
         return found
     value = derive(path)
-    after = file_key(path)
-    if key is not None and after == key and max(key[1], key[2]) < time.time_ns() - RACY_NS:
+    if key is not None and held_still(key, path):
         body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         tag = entry_tag(f"part {name}", _part_source(run_id, key), body)
         if tag is not None:
