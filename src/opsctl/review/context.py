@@ -97,9 +97,10 @@ def _framework_progress(parts: list[RunPart]) -> list[FrameworkProgress]:
     by_framework: dict[str, list[RunLine]] = {}
     titles: dict[str, str] = {}
     for part in parts:
-        if part.line is not None:
-            titles[part.framework] = part.framework_title  # the last run's, as in id order
-        if part.active and part.line is not None:
+        if part.line is None:
+            continue
+        titles[part.framework] = part.framework_title  # the last run's, as in id order
+        if part.active:
             by_framework.setdefault(part.framework, []).append(part.line)
     found = []
     for framework_id in sorted(by_framework):

@@ -36,7 +36,7 @@ from opsctl.store.documents import ItemStatus, RunDocument, RunStatus
 PROGRAM_CHECKLIST = ("operations-success", "success-validation")
 """The framework and phase that hold the program's success checklist."""
 EXPIRING_WITHIN_DAYS = 30
-PART_FORMAT = "report-part 2"
+PART_FORMAT = "report-part 3"
 """Names the shape of :class:`RunPart`: kept parts of another shape are never read."""
 
 
@@ -128,16 +128,15 @@ def report_window(period: Period, today: dt.date | None) -> Window:
 class RunPart:
     """One run's share of a report (see the module's docstring).
 
-    ``counted`` is false for a run started after the period: it adds
-    nothing. ``since_*`` hold everything up to the period's end; the report
-    keeps what falls after the last review.
+    A run started after the period has no ``line`` and adds nothing
+    (:attr:`counted`). ``since_*`` hold everything up to the period's end;
+    the report keeps what falls after the last review.
     """
 
     run: str
     framework: str
     framework_title: str
     created: dt.datetime
-    counted: bool = True
     line: RunLine | None = None
     started: bool = False
     completed: bool = False
@@ -160,6 +159,11 @@ class RunPart:
     since_passed: list[tuple[dt.datetime, Happening]] = field(default_factory=list)
     since_slipped: list[tuple[dt.datetime, Happening]] = field(default_factory=list)
     since_waived: list[tuple[dt.datetime, WaiverLine]] = field(default_factory=list)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the run counts in the report: it was started before the period ended."""
+        return self.line is not None
 
 
 def run_line(document: RunDocument, framework: Framework, as_of: dt.date) -> RunLine:
@@ -335,7 +339,6 @@ def run_part(document: RunDocument, framework: Framework, window: Window) -> Run
     part = RunPart(document.id, framework.id, framework.title, document.created)
     end = window.end
     if document.created >= end:
-        part.counted = False
         return part
     document = state_at(document, framework, end)
     part.created = document.created  # as replayed: the moment its history starts

@@ -336,14 +336,14 @@ def workspace_context(
     read; ``today`` judges a period not yet over as of that day.
     """
     from opsctl.review.context import ReportInputs, context_of_parts
-    from opsctl.review.parts import RunPart, report_window, run_part
+    from opsctl.review.parts import report_window, run_part
     from opsctl.store.metrics import MetricsStore
     from opsctl.store.reviews import ReviewStore
     from opsctl.store.runs import RunStore
 
     window = report_window(period, today)
     derive = partial(run_part, window=window)
-    parts = RunStore(workspace).parts(window.name, RunPart, derive)
+    parts = RunStore(workspace).parts(window.name, derive)
     metrics = list(catalog.metrics().values())
     frameworks = catalog.frameworks()
     inputs = ReportInputs(
