@@ -19,6 +19,7 @@ from opsctl.engine.runs import current_phase, progress
 from opsctl.engine.selection import RunSelector
 from opsctl.errors import StoreError
 from opsctl.store.documents import RunHeader
+from opsctl.store.index import listing_fingerprint
 
 
 class Progress(View):
@@ -117,15 +118,13 @@ def check_selector(session: Session, selector: RunSelector | None) -> None:
 def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
     """Every run of the workspace (those the selector picks, if given), in id order.
 
-    The whole listing is cached under a fingerprint of every run and pinned
-    definition file, the day and the selector (:meth:`RunStore.fingerprint`):
-    asked again with nothing changed, ten thousand runs are not summed up
-    again. Any change is a miss, answered from the run index.
+    The whole listing is cached under :func:`listing_fingerprint` (every run and
+    pinned definition file's version, the day and the selector): asked again
+    with nothing changed, ten thousand runs are not summed up again. Any
+    change is a miss, answered from the run index.
     """
     check_selector(session, selector)
-    store = session.runs
-    today = session.today()
-    source = store.fingerprint(f"runs {today.isoformat()} {selector!r}")
+    source = listing_fingerprint(session.workspace, session.today(), selector)
     cache = session.cache
     cached = cache.get_json_bytes("runs-list", source) if source is not None else None
     if cached is not None:
@@ -133,14 +132,16 @@ def list_runs(session: Session, selector: RunSelector | None = None) -> RunList:
             return RunList.model_validate_json(cached)
         except ValueError:  # a damaged entry
             pass
-    listing = _list_runs(session, today, selector)
+    listing = read_listing(session, selector)
     if source is not None:
         cache.put("runs-list", source, listing.model_dump(mode="json") | {"errors": listing.errors})
     return listing
 
 
-def _list_runs(session: Session, today: dt.date, selector: RunSelector | None) -> RunList:
+def read_listing(session: Session, selector: RunSelector | None) -> RunList:
+    """The listing read from the run index (no cached answer); the selector must be checked."""
     store = session.runs
+    today = session.today()
     documents, errors = store.headers()
     rows = []
     for document in documents:

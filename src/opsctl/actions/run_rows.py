@@ -1,10 +1,10 @@
 """``opsctl runs`` as text: the listing's rows, answered from the cache without the run models.
 
-The rows are kept under a fingerprint of every run and pinned definition
-file (:func:`fingerprint`), the day and the selector. Asked again with
-nothing changed, they are printed from the cache, and nothing that reads a
-run (its models, the engine, the definitions) is even imported. A miss is
-answered by :func:`opsctl.actions.listing.list_runs` (:meth:`RunList.rows`).
+The rows are kept under the listing's key (:func:`listing_fingerprint`). Asked
+again with nothing changed, they are printed from the cache, and nothing
+that reads a run (its models, the engine, the definitions) is even
+imported. A miss is read as :func:`opsctl.actions.listing.read_listing`
+reads it (:meth:`RunList.rows`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeGuard
 
 from opsctl.actions.session import Session
+from opsctl.store.index import listing_fingerprint
 
 if TYPE_CHECKING:
     from opsctl.engine.selection import RunSelector
@@ -29,29 +30,25 @@ class RunRows:
 
 
 def list_run_rows(session: Session, selector: RunSelector | None = None) -> RunRows:
-    """The rows of the run listing as text, kept under the listing's own kind of key.
+    """The rows of the run listing as text, kept under the listing's own key.
 
     Validating ten thousand cached summaries only to print them costs more
     than reading them, and importing the run models costs more than the
     rest of a short listing.
     """
-    from opsctl.store.index import fingerprint
-
     if selector is not None:
         from opsctl.actions.listing import check_selector
 
         check_selector(session, selector)
-    workspace = session.workspace
-    folders = [workspace.runs_dir, workspace.definitions_dir]
-    source = fingerprint(folders, f"runs {session.today().isoformat()} {selector!r}")
+    source = listing_fingerprint(session.workspace, session.today(), selector)
     cached = session.cache.get("runs-rows", source) if source is not None else None
     if isinstance(cached, dict):
         rows, errors = cached.get("rows"), cached.get("errors")
         if _is_rows(rows) and _is_texts(errors):
             return RunRows(rows, errors)
-    from opsctl.actions.listing import list_runs
+    from opsctl.actions.listing import read_listing
 
-    listing = list_runs(session, selector)
+    listing = read_listing(session, selector)
     found = RunRows(listing.rows(), listing.errors)
     if source is not None:
         session.cache.put("runs-rows", source, {"rows": found.rows, "errors": found.errors})

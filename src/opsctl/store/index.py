@@ -23,6 +23,7 @@ the run files say. ``OPSCTL_NO_CACHE=1`` bypasses it entirely.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import os
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from opsctl.store.documents import RunDocument, RunState
+    from opsctl.store.workspace import Workspace
 
 INDEX_NAME = "runs.sqlite3"
 FORMAT = f"runs-index 3, run schema {RUN_SCHEMA}, opsctl {__version__}"
@@ -117,6 +119,16 @@ def fingerprint(folders: list[Path], extra: str) -> str | None:
         ]
         digest.update("".join(keys).encode())
     return digest.hexdigest()
+
+
+def listing_fingerprint(workspace: Workspace, today: dt.date, selector: object) -> str | None:
+    """What a listing of a workspace's runs is cached under; None when the files cannot vouch.
+
+    Every run and pinned definition file's version (:func:`fingerprint`),
+    the day and the selector (by its ``repr``): any change is a miss.
+    """
+    folders = [workspace.runs_dir, workspace.definitions_dir]
+    return fingerprint(folders, f"runs {today.isoformat()} {selector!r}")
 
 
 def _row_digest(run_id: str, key: FileKey, body: bytes, status: str) -> str:

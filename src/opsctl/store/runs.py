@@ -38,7 +38,7 @@ from opsctl.store.files import (
     save_model,
     upgrade,
 )
-from opsctl.store.index import RunIndex, bulk_load, fingerprint
+from opsctl.store.index import RunIndex, bulk_load
 from opsctl.store.parts import kept_parts
 from opsctl.store.workspace import Workspace
 
@@ -203,10 +203,6 @@ class RunStore:
                 continue
             survey.headers[run_id] = header
         return survey
-
-    def fingerprint(self, extra: str) -> str | None:
-        """A digest of every run and pinned definition file's version (see :func:`fingerprint`)."""
-        return fingerprint([self.runs_dir, self.definitions_dir], extra)
 
     def headers(self) -> tuple[list[RunHeader], list[StoreError]]:
         """Every run's header (state without history), plus the errors of unreadable ones.
