@@ -150,30 +150,36 @@ def latest_comment(document: RunDocument, key: str) -> str:
 
 
 def waivers_granted(
-    document: RunDocument, framework: Framework, start: dt.datetime, end: dt.datetime
-) -> list[WaiverLine]:
-    """Every waiver (``skipped``) recorded from ``start`` up to ``end``, whatever happened later."""
+    document: RunDocument, framework: Framework, end: dt.datetime
+) -> list[tuple[dt.datetime, WaiverLine]]:
+    """Every waiver (``skipped``) recorded before ``end``, with its moment, whatever happened later.
+
+    A report keeps those of its period, and those since the last review.
+    """
     titles = {
         f"{phase.id}/{item.id}": (item.title, item.owner) for phase, item in framework.iter_items()
     }
     lines = []
     for event in document.history:
-        if event.action != "skipped" or not start <= event.at < end or event.item is None:
+        if event.action != "skipped" or event.at >= end or event.item is None:
             continue
         title, owner = titles.get(event.item, (event.item, ""))
         state = document.items.get(event.item)
         lines.append(
-            WaiverLine(
-                run=document.id,
-                key=event.item,
-                title=title,
-                owner=owner,
-                detail=event.detail.get("reason", ""),
-                by=event.actor,
-                date=day(event.at),
-                expires=event.detail.get("expires", ""),
-                now=state.status.value if state is not None else "open",
-                comment=latest_comment(document, event.item),
+            (
+                event.at,
+                WaiverLine(
+                    run=document.id,
+                    key=event.item,
+                    title=title,
+                    owner=owner,
+                    detail=event.detail.get("reason", ""),
+                    by=event.actor,
+                    date=day(event.at),
+                    expires=event.detail.get("expires", ""),
+                    now=state.status.value if state is not None else "open",
+                    comment=latest_comment(document, event.item),
+                ),
             )
         )
     return lines

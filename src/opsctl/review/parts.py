@@ -301,8 +301,8 @@ def _phase_days(
     return found
 
 
-def _since(document: RunDocument, framework: Framework, part: RunPart, end: dt.datetime) -> None:
-    """Gates passed, what slipped (refused gates, voided sign-offs, due dates) and waivers.
+def _since(document: RunDocument, part: RunPart, end: dt.datetime) -> None:
+    """Gates passed and what slipped (refused gates, voided sign-offs, due dates).
 
     Each is kept with its moment, so the report can keep those from the last
     review on exactly (events keep the offset they were recorded in).
@@ -324,14 +324,6 @@ def _since(document: RunDocument, framework: Framework, part: RunPart, end: dt.d
         text = f"passed its due date with phase {document.phase} open"
         moment = dt.datetime.combine(due, dt.time(), tzinfo=dt.timezone.utc)
         part.since_slipped.append((moment, Happening(document.id, due.isoformat(), text)))
-    start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    granted = [
-        event.at
-        for event in document.history
-        if event.action == "skipped" and start <= event.at < end and event.item is not None
-    ]
-    lines = waivers_granted(document, framework, start, end)
-    part.since_waived = list(zip(granted, lines, strict=True))
 
 
 def run_part(document: RunDocument, framework: Framework, window: Window) -> RunPart:
@@ -356,11 +348,12 @@ def run_part(document: RunDocument, framework: Framework, window: Window) -> Run
         part.overdue_run = overdue_run(document, open_items, cutoff)
     part.gates = _gates(document, period)
     part.sign_offs = sign_offs(document, period)
-    part.waivers_granted = waivers_granted(document, framework, start, end)
+    part.since_waived = waivers_granted(document, framework, end)
+    part.waivers_granted = [line for at, line in part.since_waived if at >= start]
     part.waivers_expiring = _expiring(document, framework, period)
     part.phase_days = _phase_days(document, framework, end)
     part.waived = _waived(document, framework)
     if framework.id == PROGRAM_CHECKLIST[0]:
         part.checklist = _checklist(document, framework, period.end - dt.timedelta(days=1))
-    _since(document, framework, part, end)
+    _since(document, part, end)
     return part
