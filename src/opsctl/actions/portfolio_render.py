@@ -17,10 +17,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from opsctl.actions.portfolio import PortfolioReport, portfolio_report
 from opsctl.actions.portfolio_sources import Advance, Selection
-from opsctl.actions.reports import STAMP_FORMAT
+from opsctl.actions.reports import STAMP_FORMAT, report_period
 from opsctl.clock import now
 from opsctl.review.figures import number
-from opsctl.review.periods import Period, labelled, last_complete
 from opsctl.store.files import write_output
 from opsctl.text import cell, strip_controls
 
@@ -72,13 +71,6 @@ class PortfolioReview:
     written: list[str]
 
 
-def review_period(cadence: str, label: str | None) -> Period:
-    """The month or quarter named, or the last complete one (``OPSCTL_NOW`` honoured)."""
-    if label is None:
-        return last_complete(cadence, now().date())
-    return labelled(cadence, label)
-
-
 def portfolio_review(
     selection: Selection,
     cadence: str,
@@ -93,7 +85,7 @@ def portfolio_review(
 
     ``stamp`` adds the generation time (off by default: same inputs, same bytes).
     """
-    period = review_period(cadence, label)
+    period = report_period(cadence, label, now().date())
     stamped = now().strftime(STAMP_FORMAT) if stamp else ""
     team_format = "html" if report_format == "html" else "markdown"
     report = portfolio_report(selection, cadence, period, output, stamped, advance, team_format)

@@ -74,7 +74,7 @@ def report_context(session: Session, cadence: str, period: Period) -> ReportCont
 
 def report_figures(session: Session, cadence: str, label: str | None = None) -> ReportFigures:
     """The figures of the monthly or quarterly review, from the same context the reports render."""
-    period = report_period(session, cadence, label)
+    period = report_period(cadence, label, session.today())
     context = report_context(session, cadence, period)
     return ReportFigures(
         cadence=cadence,

@@ -56,11 +56,9 @@ class Report(Result):
     output: str | None
 
 
-def report_period(session: Session, cadence: str, label: str | None = None) -> Period:
+def report_period(cadence: str, label: str | None, today: dt.date) -> Period:
     """The month (``YYYY-MM``) or quarter (``YYYY-Qn``) named, or the last complete one."""
-    if label is None:
-        return last_complete(cadence, session.today())
-    return labelled(cadence, label)
+    return last_complete(cadence, today) if label is None else labelled(cadence, label)
 
 
 def render_report(
@@ -80,7 +78,7 @@ def render_report(
     """
     from opsctl.review.render import workspace_report
 
-    period = report_period(session, cadence, label)
+    period = report_period(cadence, label, session.today())
     stamped = session.now().strftime(STAMP_FORMAT) if stamp else ""
     workspace = session.workspace
     config = session.config
