@@ -90,6 +90,13 @@ def uncached(
         monkeypatch.delenv(ENV_NO_CACHE)
 
 
+def tamper(root: Path, *statements: str) -> None:
+    """Edit the run index behind opsctl's back, as a user or another program could."""
+    with sqlite3.connect(root / ".opsctl" / "cache" / INDEX_NAME) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
 def index_rows(root: Path) -> dict[str, tuple[int, int]]:
     """Run id -> (size, inode) of each indexed run."""
     with sqlite3.connect(root / ".opsctl" / "cache" / INDEX_NAME) as connection:
@@ -125,16 +132,16 @@ def test_edited_index_rows_are_misses(
 ) -> None:
     truth = uncached(capsys, monkeypatch)
     answers(capsys)
-    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
-        connection.execute("UPDATE runs SET body = replace(body, 'active', 'completed')")
-        connection.execute("UPDATE runs SET body = x'00ff' WHERE id = 'ops-success'")
+    tamper(
+        workspace,
+        "UPDATE runs SET body = replace(body, 'active', 'completed')",
+        "UPDATE runs SET body = x'00ff' WHERE id = 'ops-success'",
+    )
     assert answers(capsys) == truth
-    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
-        # check --all skips runs indexed in another status: a status edited alone is a miss
-        connection.execute("UPDATE runs SET status = 'completed'")
+    # check --all skips runs indexed in another status: a status edited alone is a miss
+    tamper(workspace, "UPDATE runs SET status = 'completed'")
     assert answers(capsys) == truth
-    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
-        connection.execute("UPDATE runs SET status = 7")
+    tamper(workspace, "UPDATE runs SET status = 7")
     assert answers(capsys) == truth
 
 
@@ -187,11 +194,13 @@ def test_report_parts_made_with_another_key_or_garbage_are_misses(
 ) -> None:
     truth = uncached(capsys, monkeypatch)
     answers(capsys)
-    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
-        connection.execute("UPDATE parts SET body = x'8004' WHERE id = 'rel-2-4'")
-        connection.execute("UPDATE parts SET tag = 'forged' WHERE id = 'ops-success'")
-        connection.execute("UPDATE parts SET tag = 'é' WHERE id = 'rel-2-4'")  # not ASCII
-        connection.execute("UPDATE parts SET body = 'not bytes' WHERE id = 'checkout-redesign'")
+    tamper(
+        workspace,
+        "UPDATE parts SET body = x'8004' WHERE id = 'rel-2-4'",
+        "UPDATE parts SET tag = 'forged' WHERE id = 'ops-success'",
+        "UPDATE parts SET tag = 'é' WHERE id = 'rel-2-4'",  # not ASCII
+        "UPDATE parts SET body = 'not bytes' WHERE id = 'checkout-redesign'",
+    )
     assert answers(capsys) == truth
     monkeypatch.setenv("XDG_CACHE_HOME", str(workspace.parent / "another-user"))
     _user_key.cache_clear()  # another user (or key): every part was tagged with the old key
@@ -232,9 +241,11 @@ def test_an_index_of_another_format_is_dropped(
 ) -> None:
     truth = uncached(capsys, monkeypatch)
     answers(capsys)
-    with sqlite3.connect(workspace / ".opsctl" / "cache" / INDEX_NAME) as connection:
-        connection.execute("UPDATE meta SET value = 'runs-index 0'")
-        connection.execute("UPDATE runs SET body = replace(body, 'active', 'completed')")
+    tamper(
+        workspace,
+        "UPDATE meta SET value = 'runs-index 0'",
+        "UPDATE runs SET body = replace(body, 'active', 'completed')",
+    )
     assert answers(capsys) == truth
 
 
