@@ -39,7 +39,6 @@ from opsctl.store.files import (
     upgrade,
 )
 from opsctl.store.index import RunIndex, bulk_load
-from opsctl.store.parts import kept_parts
 from opsctl.store.workspace import Workspace
 
 DEFINITION_SCHEMA = 1
@@ -143,11 +142,12 @@ class RunStore:
         """``derive(run, its pinned definition)`` for every run in id order, kept per file version.
 
         What a report needs of each run is derived once and kept in the run
-        index (:func:`kept_parts`) under ``name``; only runs changed since
+        index (:func:`opsctl.store.parts.kept_parts`) under ``name``; only runs changed since
         are read again, each once. The pinned definition of every run is
         still verified (once per definition), so a damaged one fails as a
         full read would; so does the first damaged run, as in :meth:`documents`.
         """
+        from opsctl.store.parts import kept_parts  # only reports keep parts
 
         def from_file(path: Path) -> Derived:
             document = self._read(path)
