@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from helpers import DEMO_NOW, process_ok
 from opsctl.cli import state
 
 
@@ -40,3 +42,23 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def cli() -> CliRunner:
     """A Typer runner for in-process CLI calls."""
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def demo_original(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace, built once by a real ``opsctl demo``; tests work on copies of it."""
+    top = tmp_path_factory.mktemp("demo")
+    env = {"OPSCTL_NOW": DEMO_NOW, "HOME": str(top), "XDG_CACHE_HOME": str(top / "cache")}
+    process_ok(["demo", str(top / "demo")], top, env)
+    return top / "demo"
+
+
+@pytest.fixture
+def demo_copy(demo_original: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the demo, without its cache, as the current folder, at DEMO_NOW."""
+    root = tmp_path / "demo"
+    shutil.copytree(demo_original, root, ignore=shutil.ignore_patterns("cache"))
+    monkeypatch.setenv("OPSCTL_NOW", DEMO_NOW)
+    monkeypatch.delenv("OPSCTL_NO_CACHE", raising=False)
+    monkeypatch.chdir(root)
+    return root

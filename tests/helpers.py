@@ -16,6 +16,10 @@ from opsctl.cli import state
 REPO = Path(__file__).resolve().parents[1]
 
 
+DEMO_NOW = "2026-12-03T09:00:00Z"
+"""The moment the shared demo workspace is built at (and read at, in the tests using it)."""
+
+
 def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Call opsctl's real entry point (with its error handling) in-process."""
     from opsctl.cli.main import main

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from helpers import process_ok, run_main
+from helpers import run_main
 from opsctl.store.cache import ENV_NO_CACHE, _user_key
 from opsctl.store.index import INDEX_NAME, RACY_NS
 from opsctl.store.parts import KEPT_PART_NAMES
 
-NOW = "2026-12-03T09:00:00Z"
 JSON = ["--format", "json"]
 READS = [
     ["runs", *JSON],
@@ -45,24 +43,11 @@ READS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace, built once by a real ``opsctl demo``."""
-    root = tmp_path_factory.mktemp("index") / "demo"
-    process_ok(["demo", str(root)], root.parent, {"OPSCTL_NOW": NOW})
-    return root
-
-
 @pytest.fixture
-def workspace(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workspace(demo_copy: Path) -> Path:
     """A fresh copy of the demo, old enough to be indexed, as the current folder."""
-    root = tmp_path / "demo"
-    shutil.copytree(demo, root, ignore=shutil.ignore_patterns("cache"))
-    monkeypatch.setenv("OPSCTL_NOW", NOW)
-    monkeypatch.delenv(ENV_NO_CACHE, raising=False)
-    monkeypatch.chdir(root)
     settle()
-    return root
+    return demo_copy
 
 
 def settle() -> None:

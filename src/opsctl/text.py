@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -29,7 +28,9 @@ def strip_controls(text: object) -> str:
 
 def cell(text: object) -> str:
     """Escape any value for a GFM table cell: controls, pipes, backticks, newlines and HTML."""
-    value = html.escape(strip_controls(text), quote=False)
+    from html import escape
+
+    value = escape(strip_controls(text), quote=False)
     value = " ".join(value.split())
     return value.translate(_SPECIAL)
 

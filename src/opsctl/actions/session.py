@@ -71,8 +71,25 @@ class Session:
                 f"not inside an opsctl workspace (no {DIRNAME}/ here or in any parent folder); "
                 "run 'opsctl init' to create one, or pass --workspace PATH"
             )
-        _ = self.config
+        if self.cache.get("config", self.config_source) is None:
+            _ = self.config
         return found
+
+    @cached_property
+    def config_source(self) -> str:
+        """The digest of ``config.yaml``'s text (of nothing, when there is none).
+
+        Only a configuration that passed validation is cached under it, so a
+        command that needs no setting learns the file is valid from the
+        cache alone, without creating the configuration's model classes.
+        """
+        from opsctl.definitions.source import read_text
+        from opsctl.store.cache import content_digest
+
+        found = self.found_workspace
+        if found is None or not found.config_path.exists():
+            return content_digest(b"")
+        return content_digest(read_text(found.config_path).encode("utf-8"))
 
     @cached_property
     def config(self) -> Config:
@@ -83,13 +100,11 @@ class Session:
         is a miss, and the file itself is always what is checked.
         """
         from opsctl.definitions.config import Config, read_config
-        from opsctl.definitions.source import read_text
-        from opsctl.store.cache import content_digest
 
         found = self.found_workspace
         if found is None or not found.config_path.exists():
             return Config()
-        source = content_digest(read_text(found.config_path).encode("utf-8"))
+        source = self.config_source
         cached = self.cache.get("config", source)
         if cached is not None:
             try:

@@ -42,28 +42,37 @@ def list_frameworks(output_format: OutputFormat = FormatOption) -> None:
 
         Example: opsctl frameworks list --format json
     """
-    from opsctl.actions.frameworks import list_frameworks as listing
+    from opsctl.actions.sources import catalog_source
+    from opsctl.cli.answers import answer
 
-    result = listing(state.session())
-    if output_format is OutputFormat.JSON:
-        emit(result)
-        return
-    print_columns(
-        ["ID", "TITLE", "AREA", "PHASES", "ITEMS", "CHECKS", "WHEN", "KPIS"],
-        [
+    session = state.session()
+
+    def produce() -> None:
+        from opsctl.actions.frameworks import list_frameworks as listing
+
+        result = listing(session)
+        if output_format is OutputFormat.JSON:
+            emit(result)
+            return
+        print_columns(
+            ["ID", "TITLE", "AREA", "PHASES", "ITEMS", "CHECKS", "WHEN", "KPIS"],
             [
-                row.id,
-                row.title,
-                row.area.removesuffix(" Framework"),
-                str(row.phases),
-                str(row.items),
-                str(row.checks),
-                str(row.conditional),
-                str(len(row.metrics)),
-            ]
-            for row in result.frameworks
-        ],
-    )
+                [
+                    row.id,
+                    row.title,
+                    row.area.removesuffix(" Framework"),
+                    str(row.phases),
+                    str(row.items),
+                    str(row.checks),
+                    str(row.conditional),
+                    str(len(row.metrics)),
+                ]
+                for row in result.frameworks
+            ],
+        )
+
+    request = ["frameworks list", output_format.value]
+    answer(session, request, lambda: catalog_source(session), produce)
 
 
 @app.command("show")

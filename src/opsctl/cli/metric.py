@@ -105,13 +105,22 @@ def list_metrics(output_format: OutputFormat = FormatOption) -> None:
 
     Example: opsctl metric list --format json
     """
-    from opsctl.actions.metrics import list_metrics as list_kpis
+    from opsctl.actions.sources import metrics_source
+    from opsctl.cli.answers import answer
 
-    result = list_kpis(state.session())
-    if output_format is OutputFormat.JSON:
-        emit(result)
-        return
-    print_metrics(result)
+    session = state.session()
+
+    def produce() -> None:
+        from opsctl.actions.metrics import list_metrics as list_kpis
+
+        result = list_kpis(session)
+        if output_format is OutputFormat.JSON:
+            emit(result)
+            return
+        print_metrics(result)
+
+    request = ["metric list", output_format.value]
+    answer(session, request, lambda: metrics_source(session), produce)
 
 
 def _record(

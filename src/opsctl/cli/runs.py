@@ -143,14 +143,23 @@ def status(
 
     Example: opsctl status rel-2-4 --all
     """
-    from opsctl.actions.views import run_status
-    from opsctl.cli.render import print_status
+    from opsctl.actions.sources import status_source
+    from opsctl.cli.answers import answer
 
-    result = run_status(state.session(), run_id)
-    if output_format is OutputFormat.JSON:
-        emit(result)
-        return
-    print_status(result.model_dump(mode="json"), all_phases)
+    session = state.session()
+
+    def produce() -> None:
+        from opsctl.actions.views import run_status
+        from opsctl.cli.render import print_status
+
+        result = run_status(session, run_id)
+        if output_format is OutputFormat.JSON:
+            emit(result)
+            return
+        print_status(result.model_dump(mode="json"), all_phases)
+
+    request = ["status", run_id, str(all_phases), output_format.value]
+    answer(session, request, lambda: status_source(session, run_id), produce)
 
 
 def log(

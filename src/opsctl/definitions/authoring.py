@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from opsctl.definitions.conditions import SLUG_PATTERN
 from opsctl.definitions.config import parse_config_text, round_trip_yaml
+from opsctl.definitions.names import SLUG_PATTERN
 from opsctl.errors import UsageError
 
 SCHEMA_FILE = "framework.schema.json"

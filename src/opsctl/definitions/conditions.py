@@ -14,8 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-"""Ids are lowercase words of letters and digits joined by single hyphens."""
+from opsctl.definitions.names import SLUG_PATTERN
 
 LabelId = Annotated[
     str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=64, examples=["data-migration"])

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from opsctl.definitions.conditions import SLUG_PATTERN
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+"""Ids are lowercase words of letters and digits joined by single hyphens."""
 
 BUILTIN_ROLES: tuple[str, ...] = (
     "product-director",

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import os
-import pickle
 import sys
 from functools import cache
 from pathlib import Path
@@ -186,6 +185,8 @@ class DerivedCache:
         payload = self._read(f"{name}.pickle", source)
         if payload is None:
             return None
+        import pickle
+
         try:
             value: object = pickle.loads(payload)
         except Exception:
@@ -194,4 +195,6 @@ class DerivedCache:
 
     def put_object(self, name: str, source: str, value: object) -> None:
         """Remember an object too costly to rebuild (a validated catalog), pickled."""
+        import pickle
+
         self._write(f"{name}.pickle", source, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from opsctl.definitions.conditions import SLUG_PATTERN
+from opsctl.definitions.names import SLUG_PATTERN
 from opsctl.errors import UsageError, digest
 from opsctl.store.versions import RUN_SCHEMA as RUN_SCHEMA
 

@@ -93,7 +93,6 @@ class RunStore:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.runs_dir = workspace.runs_dir
-        self.definitions_dir = workspace.definitions_dir
         self._definitions: dict[str, Framework | StoreError] = {}
 
     def path(self, run_id: str) -> Path:
@@ -251,7 +250,7 @@ class RunStore:
     def pin(self, framework: Framework) -> str:
         """Keep a copy of a definition under its digest (written once)."""
         digest = definition_digest(framework)
-        path = self._definition_path(digest)
+        path = self.workspace.pinned_definition_path(digest)
         if not path.exists():
             document = {
                 "schema": DEFINITION_SCHEMA,
@@ -263,9 +262,6 @@ class RunStore:
         self._definitions[digest] = framework
         return digest
 
-    def _definition_path(self, digest: str) -> Path:
-        return self.definitions_dir / f"{digest.removeprefix('sha256:')}.json"
-
     def definition(self, digest: str) -> Framework:
         """The definition a run is pinned to."""
         known = self._definitions.get(digest)
@@ -273,7 +269,7 @@ class RunStore:
             raise known
         if known is not None:
             return known
-        path = self._definition_path(digest)
+        path = self.workspace.pinned_definition_path(digest)
         try:
             raw = read_bytes(path)
             framework = _parse_definition(raw, path)

@@ -10,9 +10,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opsctl.definitions.config import CONFIG_TEMPLATE, Config, read_config
 from opsctl.errors import InvalidField, UsageError
+
+if TYPE_CHECKING:
+    from opsctl.definitions.config import Config
 
 DIRNAME = ".opsctl"
 ENV_WORKSPACE = "OPSCTL_WORKSPACE"
@@ -54,6 +57,10 @@ class Workspace:
         """The framework definitions runs are pinned to, one file per digest."""
         return self.dir / "definitions"
 
+    def pinned_definition_path(self, digest: str) -> Path:
+        """The file of the definition pinned under this digest (``sha256:HEX``)."""
+        return self.definitions_dir / f"{digest.removeprefix('sha256:')}.json"
+
     def guard_output(self, output: Path) -> None:
         """Refuse to write a report over the store: ``--output`` must stay outside ``.opsctl/``."""
         target = output.resolve()
@@ -62,6 +69,8 @@ class Workspace:
 
     def config(self) -> Config:
         """The parsed configuration; errors name the file, line and field."""
+        from opsctl.definitions.config import read_config
+
         return read_config(self.config_path)
 
 
@@ -83,6 +92,8 @@ def find_workspace(start: Path, explicit: Path | None = None) -> Workspace | Non
 
 def init_workspace(root: Path, team: str = "") -> Workspace:
     """Create ``.opsctl/`` with a commented config; refuses if one exists."""
+    from opsctl.definitions.config import CONFIG_TEMPLATE
+
     workspace = Workspace(root.resolve())
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root}: is a file, not a folder")
