@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 DEMO_NOW = "2026-12-03T09:00:00Z"
 """The moment the shared demo workspace is built at (and read at, in the tests using it)."""
+
+
+def settle() -> None:
+    """Wait until files just written are old enough for the run index to trust them."""
+    from opsctl.store.index import RACY_NS
+
+    time.sleep(RACY_NS / 1e9 + 0.1)
 
 
 def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -1,7 +1,7 @@
 """Kept answers (``.opsctl/cache/answers/``) never change what a read command prints.
 
-``status``, ``frameworks list`` and ``metric list`` print a kept answer while
-nothing they read has changed. Each is compared, cold and warm, with the
+``runs``, ``status``, ``frameworks list``, ``metric list`` and ``todo`` print a
+kept answer while nothing they read has changed. Each is compared, cold and warm, with the
 cache bypassed (``OPSCTL_NO_CACHE=1``) after every kind of change to what it
 reads: the run, its pinned definition, the configuration, a framework file,
 the KPI readings, the date and the terminal it draws for. Kept entries
@@ -21,15 +21,19 @@ from pathlib import Path
 import pytest
 
 from helpers import DEMO_NOW as NOW
-from helpers import process_ok, run_main
+from helpers import process_ok, run_main, settle
 from opsctl.actions.session import Session
-from opsctl.actions.sources import catalog_source, metrics_source, status_source
+from opsctl.actions.sources import catalog_source, metrics_source, status_source, todo_source
 from opsctl.cli.answers import answer
-from opsctl.store.answers import FOLDER, KEPT_ANSWERS
+from opsctl.store.answers import FOLDER, KEPT_ANSWERS, Chunk, decode_chunks, encode_chunks
 from opsctl.store.cache import ENV_NO_CACHE
 
 JSON = ["--format", "json"]
 KEPT = [
+    ["runs"],
+    ["runs", "--status", "active", *JSON],
+    ["runs", "--framework", "release-management"],
+    ["runs", "--assignee", "qa@example.com"],
     ["status", "rel-2-4"],
     ["status", "checkout-redesign", "--all"],
     ["status", "checkout-redesign", *JSON],
@@ -37,6 +41,8 @@ KEPT = [
     ["frameworks", "list", *JSON],
     ["metric", "list"],
     ["metric", "list", *JSON],
+    ["todo"],
+    ["todo", "--person", "qa@example.com", *JSON],
 ]
 
 
@@ -64,7 +70,7 @@ def truth(
 
 def kept_files(root: Path) -> list[Path]:
     """The kept answers' files."""
-    return sorted((root / ".opsctl" / "cache" / FOLDER).glob("*.json"))
+    return sorted((root / ".opsctl" / "cache" / FOLDER).glob("[!.]*"))
 
 
 def assert_kept_and_true(
@@ -79,6 +85,7 @@ def assert_kept_and_true(
 def test_kept_answers_are_what_the_files_say(
     workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    settle()  # the run files are old enough for runs to keep its answers
     expected = truth(capsys, monkeypatch)
     assert all(code == 0 for code, _, _ in expected), expected
     assert not kept_files(workspace)
@@ -293,6 +300,15 @@ def test_the_date_is_part_of_what_status_and_metric_list_read(workspace: Path) -
     assert status_source(today, "rel-2-4") == status_source(SessionOn(today.day), "rel-2-4")
 
 
+def test_whose_work_is_part_of_what_todo_reads(workspace: Path) -> None:
+    settle()
+    sessions = [Session(), Session(), Session()]
+    sessions[1].__dict__["actor"] = "qa@example.com"  # as git's user.email would say
+    found = [todo_source(session, None) for session in sessions]
+    assert found[0] is not None and found[0] != found[1] and found[0] == found[2]
+    assert todo_source(sessions[0], "qa@example.com") != found[0]
+
+
 def test_no_answer_is_kept_where_the_sources_cannot_be_named(workspace: Path) -> None:
     session = Session()
     assert status_source(session, "../rel-2-4") is None
@@ -304,3 +320,11 @@ def test_no_answer_is_kept_where_the_sources_cannot_be_named(workspace: Path) ->
     assert status_source(session, "rel-2-4") is None
     assert catalog_source(Session(cwd=workspace.parent)) is not None  # built-ins only
     assert metrics_source(Session(cwd=workspace.parent)) is None  # no workspace
+
+
+def test_chunks_survive_the_round_trip_and_malformed_payloads_are_none() -> None:
+    chunks: list[Chunk] = [("out", "tab\there\n"), ("err", "é ✔ \udcff:9:"), ("out", "")]
+    assert decode_chunks(encode_chunks(chunks)) == chunks
+    assert decode_chunks(b"") == []
+    for payload in (b"x3:abc", b"o3abc", b"o9:abc", b"o-1:a", b"o3:abce", b"o:"):
+        assert decode_chunks(payload) is None, payload

@@ -7,7 +7,6 @@ and exits with their code. Nothing here prints.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -78,6 +77,8 @@ def digest(value: object) -> str:
     Every content hash opsctl stores (pinned definitions, approvals, history
     events, document heads) is computed here, so they are all comparable.
     """
+    import json
+
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -1,7 +1,7 @@
 """Listing runs: ``opsctl runs`` and the selectors ``runs`` and ``check`` share.
 
-The listing is the documented ``runs`` JSON shape (docs/json.md); its text
-rows (:mod:`opsctl.actions.run_rows`) are kept beside it in the cache.
+The listing is the documented ``runs`` JSON shape (docs/json.md), kept in
+the cache under :func:`listing_fingerprint` for ``check --all`` and ``runs``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from opsctl.engine.selection import RunSelector
 from opsctl.errors import StoreError
 from opsctl.store.documents import RunHeader
 from opsctl.store.index import listing_fingerprint
+
+RUN_COLUMNS = ["ID", "FRAMEWORK", "PHASE", "PROGRESS", "DUE", "STATUS"]
+"""The columns of ``opsctl runs`` as text (:meth:`RunList.rows`)."""
 
 
 class Progress(View):

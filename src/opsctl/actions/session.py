@@ -71,7 +71,7 @@ class Session:
                 f"not inside an opsctl workspace (no {DIRNAME}/ here or in any parent folder); "
                 "run 'opsctl init' to create one, or pass --workspace PATH"
             )
-        if self.cache.get("config", self.config_source) is None:
+        if self.cache.get_json_bytes("config", self.config_source) is None:
             _ = self.config
         return found
 

@@ -14,15 +14,18 @@ the use case it stands in for.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsctl.actions.session import Session
 from opsctl.definitions.names import SLUG_PATTERN
 from opsctl.definitions.source import data_dir, framework_files
 from opsctl.errors import StoreError
 from opsctl.store.files import read_bytes
+
+if TYPE_CHECKING:
+    from opsctl.engine.selection import RunSelector
 
 _PINNED_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
@@ -91,6 +94,46 @@ def metrics_source(session: Session) -> str | None:
     return sources.digest()
 
 
+def _every_run(session: Session, kind: str, selector: object) -> _Sources | None:
+    """Every run and pinned definition (by file version), the date and the roster."""
+    from opsctl.store.index import listing_fingerprint
+
+    found = session.found_workspace
+    listing = listing_fingerprint(found, session.today(), selector) if found else None
+    if listing is None:
+        return None
+    sources = _Sources(kind)
+    sources.value("listing", listing)
+    sources.value("config", session.config_source)
+    return sources
+
+
+def runs_source(session: Session, selector: RunSelector | None) -> str | None:
+    """What ``runs`` reads: every run and pinned definition (by file version) and the date.
+
+    A selector is checked against the roster and, when it names one, the
+    frameworks, so those are read too.
+    """
+    sources = _every_run(session, "runs", selector)
+    if sources is None:
+        return None
+    try:
+        if selector is not None and selector.framework is not None:
+            sources.frameworks(session)
+    except _Unreadable:
+        return None
+    return sources.digest()
+
+
+def todo_source(session: Session, person: str | None) -> str | None:
+    """What ``todo`` reads: every run, the roster, the date and whose work (default: yours)."""
+    sources = _every_run(session, "todo", None)
+    if sources is None:
+        return None
+    sources.value("person", person if person is not None else f"actor {session.actor}")
+    return sources.digest()
+
+
 def status_source(session: Session, run_id: str) -> str | None:
     """What ``status RUN`` reads: the run, its pinned definition, the catalog, people and date."""
     found = session.found_workspace
@@ -112,6 +155,8 @@ def status_source(session: Session, run_id: str) -> str | None:
 
 def _pinned_digest(raw: bytes | None) -> str | None:
     """The digest a run file names for its definition, if it plainly names a well-formed one."""
+    import json
+
     try:
         document = json.loads(raw) if raw is not None else None
     except (ValueError, RecursionError):

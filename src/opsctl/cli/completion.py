@@ -10,7 +10,6 @@ offers no candidates instead of an error (completion never prints one).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -45,6 +44,8 @@ def _workspace(ctx: typer.Context) -> Path | None:
 
 
 def _read_json(path: Path) -> Any:
+    import json
+
     try:
         return json.loads(path.read_bytes())
     except (OSError, ValueError):

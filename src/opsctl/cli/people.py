@@ -161,13 +161,22 @@ def todo(
 
     Example: opsctl todo --overdue
     """
-    from opsctl.actions.work import todo as my_work
+    from opsctl.actions.sources import todo_source
+    from opsctl.cli.answers import answer
 
-    result = my_work(state.session(), person, overdue)
-    if output_format is OutputFormat.JSON:
-        emit(result)
-        return
-    _print_todo(result)
+    session = state.session()
+
+    def produce() -> None:
+        from opsctl.actions.work import todo as my_work
+
+        result = my_work(session, person, overdue)
+        if output_format is OutputFormat.JSON:
+            emit(result)
+            return
+        _print_todo(result)
+
+    request = ["todo", str(person), str(overdue), output_format.value]
+    answer(session, request, lambda: todo_source(session, person), produce)
 
 
 def digest(

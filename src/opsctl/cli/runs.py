@@ -108,28 +108,31 @@ def runs(
 
     Example: opsctl runs --assignee alice@example.com --overdue
     """
+    from opsctl.actions.sources import runs_source
+    from opsctl.cli.answers import answer
+
     chosen = selector(status, framework, assignee, overdue, labels, due_before)
-    if output_format is OutputFormat.JSON:
-        from opsctl.actions.listing import list_runs
+    session = state.session()
 
-        result = list_runs(state.session(), chosen)
-        emit(result)
-        errors = result.errors
-    else:
-        from opsctl.actions.run_rows import RUN_COLUMNS, list_run_rows
+    def produce() -> None:
+        from opsctl.actions.listing import RUN_COLUMNS, list_runs
 
-        table = list_run_rows(state.session(), chosen)
-        if not table.rows and not table.errors:
+        result = list_runs(session, chosen)
+        if output_format is OutputFormat.JSON:
+            emit(result)
+        elif not result.runs and not result.errors:
             say(
                 "no run matches the selectors"
                 if chosen
                 else "no runs yet; start one with: opsctl start FRAMEWORK --title TITLE"
             )
         else:
-            print_columns(RUN_COLUMNS, table.rows)
-        errors = table.errors
-    if errors:
-        raise StoreError(*errors)
+            print_columns(RUN_COLUMNS, result.rows())
+        if result.errors:
+            raise StoreError(*result.errors)
+
+    request = ["runs", repr(chosen), output_format.value]
+    answer(session, request, lambda: runs_source(session, chosen), produce)
 
 
 def status(

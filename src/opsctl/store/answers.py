@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Literal, TypeGuard
+from typing import Literal
 
 from opsctl.store.cache import DerivedCache
 
@@ -29,27 +29,41 @@ def _entry_name(request: str) -> str:
     return f"{FOLDER}/{hashlib.sha256(request.encode('utf-8')).hexdigest()[:32]}"
 
 
-def _is_chunks(value: object) -> TypeGuard[list[list[str]]]:
-    return isinstance(value, list) and all(
-        isinstance(chunk, list)
-        and len(chunk) == 2
-        and chunk[0] in ("out", "err")
-        and isinstance(chunk[1], str)
-        for chunk in value
-    )
+def encode_chunks(chunks: list[Chunk]) -> bytes:
+    """Chunks as bytes: per chunk, ``o`` or ``e``, the UTF-8 length, ``:``, the UTF-8 text."""
+    parts = []
+    for stream, text in chunks:
+        data = text.encode("utf-8", "surrogatepass")
+        parts.append(f"{stream[0]}{len(data)}:".encode() + data)
+    return b"".join(parts)
+
+
+def decode_chunks(payload: bytes) -> list[Chunk] | None:
+    """The chunks :func:`encode_chunks` wrote, or None for anything else."""
+    chunks: list[Chunk] = []
+    at = 0
+    while at < len(payload):
+        stream: Stream = "out" if payload[at : at + 1] == b"o" else "err"
+        colon = payload.find(b":", at)
+        length = payload[at + 1 : colon]
+        if payload[at : at + 1] not in (b"o", b"e") or colon < 0 or not length.isdigit():
+            return None
+        at = colon + 1 + int(length)
+        if at > len(payload):
+            return None
+        chunks.append((stream, payload[colon + 1 : at].decode("utf-8", "surrogatepass")))
+    return chunks
 
 
 def kept_answer(cache: DerivedCache, request: str, source: str) -> list[Chunk] | None:
     """What ``request`` printed when everything it read had the digest ``source``, else None."""
-    found = cache.get(_entry_name(request), f"{request}\0{source}")
-    if not _is_chunks(found):
-        return None
-    return [("out" if stream == "out" else "err", text) for stream, text in found]
+    payload = cache.get_bytes(_entry_name(request), f"{request}\0{source}")
+    return None if payload is None else decode_chunks(payload)
 
 
 def keep_answer(cache: DerivedCache, request: str, source: str, chunks: list[Chunk]) -> None:
     """Keep what ``request`` printed from ``source``, and forget all but the latest answers."""
-    cache.put(_entry_name(request), f"{request}\0{source}", [list(chunk) for chunk in chunks])
+    cache.put_bytes(_entry_name(request), f"{request}\0{source}", encode_chunks(chunks))
     _forget_old(cache)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import sys
 from functools import cache
@@ -162,6 +161,14 @@ class DerivedCache:
         except OSError:
             return
 
+    def get_bytes(self, name: str, source: str) -> bytes | None:
+        """The bytes stored under the file name ``name`` from the source with this digest."""
+        return self._read(name, source)
+
+    def put_bytes(self, name: str, source: str, payload: bytes) -> None:
+        """Remember bytes under the file name ``name``; a cache that cannot be written is unused."""
+        self._write(name, source, payload)
+
     def get_json_bytes(self, name: str, source: str) -> bytes | None:
         """The JSON text stored for ``name`` from this source, unparsed (for Pydantic's parser)."""
         return self._read(f"{name}.json", source)
@@ -171,6 +178,8 @@ class DerivedCache:
         payload = self._read(f"{name}.json", source)
         if payload is None:
             return None
+        import json
+
         try:
             return json.loads(payload)
         except (ValueError, RecursionError):
@@ -178,6 +187,8 @@ class DerivedCache:
 
     def put(self, name: str, source: str, value: Any) -> None:
         """Remember a derived JSON value; a cache that cannot be written is simply not used."""
+        import json
+
         self._write(f"{name}.json", source, json.dumps(value, sort_keys=True).encode("utf-8"))
 
     def get_object(self, name: str, source: str) -> object | None:

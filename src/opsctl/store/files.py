@@ -8,7 +8,6 @@ ones are upgraded through an ordered chain, newer ones are refused.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -34,6 +33,8 @@ STALE_TEMP_SECONDS = 60.0
 
 def dumps(document: Any) -> str:
     """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
+    import json
+
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -208,6 +209,8 @@ def read_bytes(path: Path) -> bytes:
 
 def read_json(path: Path, raw: bytes | None = None) -> Document:
     """Parse a store file (or its bytes, already read), or a StoreError naming the problem."""
+    import json
+
     data = read_bytes(path) if raw is None else raw
     try:
         text = data.decode("utf-8")

@@ -6,7 +6,6 @@ store of runs and KPI readings.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +91,8 @@ def find_workspace(start: Path, explicit: Path | None = None) -> Workspace | Non
 
 def init_workspace(root: Path, team: str = "") -> Workspace:
     """Create ``.opsctl/`` with a commented config; refuses if one exists."""
+    import json
+
     from opsctl.definitions.config import CONFIG_TEMPLATE
 
     workspace = Workspace(root.resolve())
