@@ -174,3 +174,27 @@ def test_validate_keeps_nothing_it_could_be_fooled_by(
     config.write_text(with_role, encoding="utf-8")
     assert "1 file valid" in ok(["validate", str(path)], capsys)
     assert kept.read_bytes() != forged, "the damaged entry was read again from the file"
+
+
+def test_the_code_stamp_covers_modules_built_in_frameworks_and_templates() -> None:
+    """Kept answers hash only a workspace's frameworks: the built-ins are in the stamp."""
+    from opsctl.definitions.source import data_dir
+    from opsctl.store import cache
+
+    touched = [
+        Path(cache.__file__),
+        sorted(data_dir("frameworks").glob("*.yaml"))[0],
+        sorted(path for path in data_dir("templates").rglob("*") if path.is_file())[0],
+    ]
+    for path in touched:
+        info = path.stat()
+        cache.code_stamp.cache_clear()
+        before = cache.code_stamp()
+        try:
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+            cache.code_stamp.cache_clear()
+            assert cache.code_stamp() != before, path
+        finally:
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+            cache.code_stamp.cache_clear()
+    assert cache.code_stamp() == before

@@ -7,7 +7,7 @@ and exits with their code. Nothing here prints.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -91,8 +91,7 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One problem in one file, placed like a compiler places it."""
 
     path: str

@@ -9,7 +9,6 @@ never reads the environment itself.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,12 +43,15 @@ def frameworks_digest(folders: list[Path], roles: tuple[str, ...]) -> str:
     return content_digest(b"\0".join(parts))
 
 
-@dataclass
 class Session:
     """The workspace a use case acts on (found from ``cwd`` unless ``workspace_path`` is given)."""
 
-    workspace_path: Path | None = None
-    cwd: Path = field(default_factory=Path.cwd)
+    def __init__(self, workspace_path: Path | None = None, cwd: Path | None = None) -> None:
+        self.workspace_path = workspace_path
+        self.cwd = Path.cwd() if cwd is None else cwd
+
+    def __repr__(self) -> str:
+        return f"Session(workspace_path={self.workspace_path!r}, cwd={self.cwd!r})"
 
     @cached_property
     def found_workspace(self) -> Workspace | None:

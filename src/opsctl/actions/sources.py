@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from opsctl.actions.session import Session
 from opsctl.definitions.names import SLUG_PATTERN
-from opsctl.definitions.source import data_dir, framework_files
+from opsctl.definitions.source import framework_files
 from opsctl.errors import StoreError
 from opsctl.store.files import read_bytes
 
@@ -57,13 +57,15 @@ class _Sources:
         return raw
 
     def frameworks(self, session: Session) -> None:
-        """The configuration (roles) and every framework file: built-in, then the workspace's."""
+        """The configuration (roles) and the workspace's framework files.
+
+        The built-in frameworks are not read here: every kept answer is
+        tagged with :func:`opsctl.store.cache.code_stamp`, which covers them.
+        """
         self.value("config", session.config_source)
         found = session.found_workspace
-        folders = [data_dir("frameworks"), *([found.frameworks_dir] if found else [])]
-        for folder in folders:
-            for path in framework_files(folder):
-                self.file(path)
+        for path in framework_files(found.frameworks_dir) if found else []:
+            self.file(path)
 
     def digest(self) -> str:
         return "sha256:" + self._hash.hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,6 @@ if TYPE_CHECKING:
     from opsctl.store.workspace import Workspace
 
 
-@dataclass
 class Options:
     """Global options, set once by the root callback."""
 

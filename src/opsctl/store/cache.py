@@ -83,22 +83,30 @@ def _user_key() -> bytes | None:
 
 @cache
 def code_stamp() -> str:
-    """Which opsctl code derives entries: every module of the package, by name, size and mtime.
+    """Which opsctl derives entries: every module, built-in framework and template, by stat.
 
     A cached catalog is a pickle of opsctl's own classes, and a cached answer
-    is what this code computed; an entry made by other code (an upgrade, or
-    an edited checkout with the same version number) must miss.
+    is what this code computed from its built-in frameworks; an entry made by
+    other code or data (an upgrade, or an edited checkout with the same
+    version number) must miss.
     """
+    from opsctl.definitions.source import data_dir
+
     parts: list[str] = []
-    folders = [Path(__file__).resolve().parents[1]]
+    folders = [(Path(__file__).resolve().parents[1], ".py")]
+    folders += [(data_dir(name), "") for name in ("frameworks", "templates")]
     while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
-                    folders.append(Path(entry.path))
-                elif entry.name.endswith(".py"):
-                    info = entry.stat()
-                    parts.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
+        folder, suffix = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                        folders.append((Path(entry.path), suffix))
+                    elif entry.name.endswith(suffix):
+                        info = entry.stat()
+                        parts.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{folder}: unreadable")
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 

@@ -7,9 +7,8 @@ store of runs and KPI readings.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from opsctl.errors import InvalidField, UsageError
 
@@ -20,9 +19,12 @@ DIRNAME = ".opsctl"
 ENV_WORKSPACE = "OPSCTL_WORKSPACE"
 
 
-@dataclass(frozen=True)
-class Workspace:
-    """A workspace rooted at the folder that contains ``.opsctl/``."""
+class Workspace(NamedTuple):
+    """A workspace rooted at the folder that contains ``.opsctl/``.
+
+    A named tuple rather than a frozen dataclass, whose six generated
+    methods would be compiled on every start-up.
+    """
 
     root: Path
 
