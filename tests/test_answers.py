@@ -1,11 +1,12 @@
 """Kept answers (``.opsctl/cache/answers/``) never change what a read command prints.
 
-``runs``, ``status``, ``frameworks list``, ``metric list`` and ``todo`` print a
-kept answer while nothing they read has changed. Each is compared, cold and warm, with the
-cache bypassed (``OPSCTL_NO_CACHE=1``) after every kind of change to what it
-reads: the run, its pinned definition, the configuration, a framework file,
-the KPI readings, the date and the terminal it draws for. Kept entries
-edited, swapped, planted or made with another user's key are misses.
+``runs``, ``status``, ``frameworks list``, ``metric list``, ``todo`` and
+``check`` print a kept answer while nothing they read has changed. Each is
+compared, cold and warm, with the cache bypassed (``OPSCTL_NO_CACHE=1``)
+after every kind of change to what it reads: the run, its pinned
+definition, the configuration, a framework file, the KPI readings, the date
+and the terminal it draws for. Kept entries edited, swapped, planted or
+made with another user's key are misses.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ KEPT = [
     ["metric", "list", *JSON],
     ["todo"],
     ["todo", "--person", "qa@example.com", *JSON],
+    ["check", "rel-2-4"],
+    ["check", "--all"],  # fails (exit 1, a run is overdue): kept with its exit code
+    ["check", "--all", "--complete", *JSON],
+    ["check", "checkout-redesign", "--format", "junit"],
 ]
 
 
@@ -87,7 +92,9 @@ def test_kept_answers_are_what_the_files_say(
 ) -> None:
     settle()  # the run files are old enough for runs to keep its answers
     expected = truth(capsys, monkeypatch)
-    assert all(code == 0 for code, _, _ in expected), expected
+    failing = [args for args, (code, _, _) in zip(KEPT, expected, strict=True) if code == 1]
+    assert failing == KEPT[-3:]  # the checks over overdue runs fail; every other read passes
+    assert all(code in (0, 1) for code, _, _ in expected)
     assert not kept_files(workspace)
     assert printed(capsys) == expected
     assert len(kept_files(workspace)) == len(KEPT)
@@ -197,6 +204,21 @@ def test_a_pinned_definition_edited_after_its_answer_was_kept_is_refused(
     code, out, err = run_main(["status", "rel-2-4"], capsys)
     assert (code, out) == (2, "")
     assert "does not match its digest" in err
+
+
+def test_a_check_that_reads_git_runs_commands_or_writes_files_is_never_kept(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for args in (
+        ["check", "rel-2-4", "--run-checks"],
+        ["check", "rel-2-4", "--format", "json", "--output", str(tmp_path / "check.json")],
+        ["check", "rel-2-4", "--format", "github"],
+        ["check", "--ref", "v2.4", "--allow-unlinked"],
+    ):
+        first, second = run_main(args, capsys), run_main(args, capsys)
+        assert first == second, args
+    assert (tmp_path / "check.json").exists()
+    assert not kept_files(workspace)
 
 
 def test_failures_are_never_kept(

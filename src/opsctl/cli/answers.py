@@ -8,7 +8,9 @@ command and its arguments), the digest of everything it read
 (:mod:`opsctl.actions.sources`) and how its output is drawn (the streams
 and the environment Rich looks at, :func:`_drawing`). While all three
 match, the command prints the kept answer without running. Only a command
-that succeeds is kept; ``OPSCTL_NO_CACHE=1`` turns keeping off.
+that succeeds is kept, or a ``check`` that printed its whole report and
+failed (:class:`CheckFailed`, exit 1, kept with its exit code); an error
+never is. ``OPSCTL_NO_CACHE=1`` turns keeping off.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from typing import TextIO
+from typing import Literal, TextIO
 
 from opsctl.actions.session import Session
-from opsctl.store.answers import Chunk, Stream, keep_answer, kept_answer
+from opsctl.errors import CheckFailed
+from opsctl.store.answers import Chunk, keep_answer, kept_answer
 
 DRAWING_ENVIRONMENT = (
     "COLUMNS",
@@ -63,11 +66,18 @@ def answer(
     kept = kept_answer(session.cache, key, before)
     if kept is not None:
         for stream, text in kept:
+            if stream == "failed":
+                raise CheckFailed()
             (sys.stdout if stream == "out" else sys.stderr).write(text)
         return
     chunks: list[Chunk] = []
-    with _recording(chunks):
-        produce()
+    try:
+        with _recording(chunks):
+            produce()
+    except CheckFailed as failed:
+        if not failed.problems and source() == before:
+            keep_answer(session.cache, key, before, [*chunks, ("failed", "")])
+        raise
     if source() == before:
         keep_answer(session.cache, key, before, chunks)
 
@@ -90,7 +100,7 @@ def _drawing() -> str:
 class _Copying(io.TextIOBase):
     """A text stream that writes through to another and notes down what was written."""
 
-    def __init__(self, target: TextIO, stream: Stream, chunks: list[Chunk]) -> None:
+    def __init__(self, target: TextIO, stream: Literal["out", "err"], chunks: list[Chunk]) -> None:
         self._target, self._stream, self._chunks = target, stream, chunks
 
     def write(self, text: str) -> int:

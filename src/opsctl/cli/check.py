@@ -177,30 +177,45 @@ def check(
 
     Example: opsctl check --ref "$GITHUB_REF" --complete --format junit --output opsctl.xml
     """
-    from opsctl.actions.check import ReportFormat, check_runs
-    from opsctl.cli.render import print_check
+    from opsctl.actions.sources import runs_source, status_source
+    from opsctl.cli.answers import answer
 
     chosen = selector(status, framework, assignee, overdue, labels, due_before)
     _validate(run_id, all_runs, ref, output_format, output, bool(chosen))
-    demand = _demand(phase, through, complete)
-    result = check_runs(
-        state.session(),
-        run_id,
-        demand,
-        run_checks,
-        _progress,
-        ref=ref,
-        allow_unlinked=allow_unlinked,
-        selector=chosen,
-    )
-    if output_format is CheckFormat.TEXT or output is not None:
-        print_check(result.report)
-    if output_format is not CheckFormat.TEXT:
-        _publish(result, ReportFormat(output_format.value), output)
-    if output_format is CheckFormat.GITHUB:
-        _step_summary(result)
-    unreadable = result.unreadable()
-    if unreadable is not None:
-        raise unreadable
-    if not result.ok:
-        raise CheckFailed()
+    session = state.session()
+
+    def produce() -> None:
+        from opsctl.actions.check import ReportFormat, check_runs
+        from opsctl.cli.render import print_check
+
+        result = check_runs(
+            session,
+            run_id,
+            _demand(phase, through, complete),
+            run_checks,
+            _progress,
+            ref=ref,
+            allow_unlinked=allow_unlinked,
+            selector=chosen,
+        )
+        if output_format is CheckFormat.TEXT or output is not None:
+            print_check(result.report)
+        if output_format is not CheckFormat.TEXT:
+            _publish(result, ReportFormat(output_format.value), output)
+        if output_format is CheckFormat.GITHUB:
+            _step_summary(result)
+        unreadable = result.unreadable()
+        if unreadable is not None:
+            raise unreadable
+        if not result.ok:
+            raise CheckFailed()
+
+    if ref is not None or run_checks or output is not None or output_format is CheckFormat.GITHUB:
+        produce()  # reads git, runs commands or writes files: never answered from the cache
+        return
+    request = ["check", str(run_id), str(phase), str(through), str(complete), repr(chosen)]
+
+    def source() -> str | None:
+        return status_source(session, run_id) if run_id else runs_source(session, chosen)
+
+    answer(session, [*request, output_format.value], source, produce)

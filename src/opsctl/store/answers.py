@@ -20,9 +20,14 @@ from opsctl.store.cache import DerivedCache
 KEPT_ANSWERS = 64
 FOLDER = "answers"
 
-Stream = Literal["out", "err"]
+Stream = Literal["out", "err", "failed"]
 Chunk = tuple[Stream, str]
-"""Text written to stdout (``out``) or stderr (``err``), in the order it was written."""
+"""Text written to stdout (``out``) or stderr (``err``), in the order it was written.
+
+A last ``failed`` chunk (with no text) says the command then exited 1: its
+report was printed in full, and a check it was asked to enforce failed.
+"""
+_LETTERS: dict[bytes, Stream] = {b"o": "out", b"e": "err", b"f": "failed"}
 
 
 def _entry_name(request: str) -> str:
@@ -30,7 +35,7 @@ def _entry_name(request: str) -> str:
 
 
 def encode_chunks(chunks: list[Chunk]) -> bytes:
-    """Chunks as bytes: per chunk, ``o`` or ``e``, the UTF-8 length, ``:``, the UTF-8 text."""
+    """Chunks as bytes: per chunk, ``o``, ``e`` or ``f``, the UTF-8 length, ``:``, the text."""
     parts = []
     for stream, text in chunks:
         data = text.encode("utf-8", "surrogatepass")
@@ -43,10 +48,10 @@ def decode_chunks(payload: bytes) -> list[Chunk] | None:
     chunks: list[Chunk] = []
     at = 0
     while at < len(payload):
-        stream: Stream = "out" if payload[at : at + 1] == b"o" else "err"
+        stream = _LETTERS.get(payload[at : at + 1])
         colon = payload.find(b":", at)
         length = payload[at + 1 : colon]
-        if payload[at : at + 1] not in (b"o", b"e") or colon < 0 or not length.isdigit():
+        if stream is None or colon < 0 or not length.isdigit():
             return None
         at = colon + 1 + int(length)
         if at > len(payload):
