@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -51,9 +52,14 @@ def workspace(demo_copy: Path) -> Path:
 
 
 def answers(capsys: pytest.CaptureFixture[str]) -> list[tuple[int, str]]:
-    """Exit code and output (JSON where there is one) of every read command."""
+    """Exit code and output (JSON where there is one) of every read command.
+
+    Kept answers (tested in test_answers.py) are forgotten first, so every
+    read goes through the run index.
+    """
     found = []
     for args in READS:
+        shutil.rmtree(Path.cwd() / ".opsctl" / "cache" / "answers", ignore_errors=True)
         code, out, err = run_main(args, capsys)
         found.append((code, out + err))
     return found
