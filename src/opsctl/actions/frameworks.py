@@ -184,9 +184,8 @@ def _builtin_paths(session: Session) -> dict[str, Path]:
     """The file of each built-in framework by id, read once per opsctl and roles, then kept."""
     from opsctl.actions.session import frameworks_digest
     from opsctl.definitions.catalog import load_catalog
-    from opsctl.definitions.source import data_dir
 
-    source = frameworks_digest([data_dir("frameworks")], session.roles)
+    source = frameworks_digest([], repr(session.roles))  # the built-ins: in the code stamp
     kept = session.cache.get("builtin-paths", source)
     if isinstance(kept, dict) and all(isinstance(path, str) for path in kept.values()):
         return {key: Path(path) for key, path in kept.items()}

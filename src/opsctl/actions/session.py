@@ -29,15 +29,17 @@ if TYPE_CHECKING:
 DIRNAME = ".opsctl"
 
 
-def frameworks_digest(folders: list[Path], roles: tuple[str, ...]) -> str:
-    """The digest of every framework file in these folders (path and text) and of the roles.
+def frameworks_digest(folders: list[Path], context: str) -> str:
+    """The digest of every framework file in these folders (path and text) and of ``context``.
 
-    A cache keyed by it misses on any edited, added or removed file.
+    A cache keyed by it misses on any edited, added or removed file. The
+    built-in frameworks need not be passed: every cache entry's tag names
+    the code stamp (:func:`opsctl.store.cache.code_stamp`), which covers them.
     """
     from opsctl.definitions.source import framework_files, read_text
     from opsctl.store.cache import content_digest
 
-    parts = [repr(roles).encode()]
+    parts = [context.encode()]
     for path in (path for folder in folders for path in framework_files(folder)):
         parts += [str(path).encode(), read_text(path).encode("utf-8")]
     return content_digest(b"\0".join(parts))
@@ -151,16 +153,15 @@ class Session:
 
     @cached_property
     def framework_sources(self) -> str:
-        """The digest of every framework file (path and bytes) and of the roles checked against.
+        """The digest of the workspace's framework files (path and bytes) and its configuration.
 
-        Any edited, added or removed file changes it, so every cache keyed by
-        it misses and the catalog is loaded from the files.
+        Any edited, added or removed file changes it, and so does an edit of
+        ``config.yaml`` (the roles the files are checked against), so every
+        cache keyed by it misses and the catalog is loaded from the files.
+        The built-in frameworks are covered by every entry's code stamp.
         """
-        from opsctl.definitions.source import data_dir
-
         found = self.found_workspace
-        folders = [data_dir("frameworks"), *([found.frameworks_dir] if found else [])]
-        return frameworks_digest(folders, self.roles)
+        return frameworks_digest([found.frameworks_dir] if found else [], self.config_source)
 
     @cached_property
     def runs(self) -> RunStore:

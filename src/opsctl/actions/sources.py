@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from opsctl.actions.session import Session
 from opsctl.definitions.names import SLUG_PATTERN
-from opsctl.definitions.source import framework_files
-from opsctl.errors import StoreError
+from opsctl.errors import DefinitionError, StoreError
 from opsctl.store.files import read_bytes
 
 if TYPE_CHECKING:
@@ -57,15 +56,15 @@ class _Sources:
         return raw
 
     def frameworks(self, session: Session) -> None:
-        """The configuration (roles) and the workspace's framework files.
+        """The catalog's sources (:attr:`Session.framework_sources`), as the catalog cache uses.
 
-        The built-in frameworks are not read here: every kept answer is
-        tagged with :func:`opsctl.store.cache.code_stamp`, which covers them.
+        A framework file that cannot be read is left to the use case, which
+        reports every such file at once.
         """
-        self.value("config", session.config_source)
-        found = session.found_workspace
-        for path in framework_files(found.frameworks_dir) if found else []:
-            self.file(path)
+        try:
+            self.value("frameworks", session.framework_sources)
+        except DefinitionError as exc:
+            raise _Unreadable(str(exc)) from exc
 
     def digest(self) -> str:
         return "sha256:" + self._hash.hexdigest()

@@ -1,7 +1,7 @@
 """Read commands answered again from what they printed, while nothing they read has changed.
 
-``status``, ``frameworks list`` and ``metric list`` print the same thing
-for the same inputs, and re-deriving it (creating the models, laying out
+``runs``, ``status``, ``check``, ``todo``, ``frameworks list`` and ``metric
+list`` print the same thing for the same inputs, and re-deriving it (creating the models, laying out
 Rich's tables) costs more than starting Python. :func:`answer` keeps what
 a command printed, on stdout and stderr, under three keys: the request (the
 command and its arguments), the digest of everything it read

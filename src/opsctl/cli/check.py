@@ -216,6 +216,8 @@ def check(
     request = ["check", str(run_id), str(phase), str(through), str(complete), repr(chosen)]
 
     def source() -> str | None:
-        return status_source(session, run_id) if run_id else runs_source(session, chosen)
+        if run_id is None:
+            return runs_source(session, chosen)
+        return status_source(session, run_id)
 
     answer(session, [*request, output_format.value], source, produce)
